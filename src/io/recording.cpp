@@ -74,29 +74,6 @@ SubjectMeasures SubjectMeasures::merged_over(const SubjectMeasures& fallback) co
             leg_length_cm ? leg_length_cm : fallback.leg_length_cm};
 }
 
-void NonFiniteReport::add(std::uint64_t sweep, std::uint64_t sample, std::uint32_t channel) {
-    ++count;
-    // Runs are merged only with the most recent run of the same channel and
-    // sweep; sample order within a channel is increasing for every caller.
-    for (auto it = runs.rbegin(); it != runs.rend(); ++it) {
-        if (it->channel == channel && it->sweep == sweep) {
-            if (it->first_sample + it->length == sample) {
-                ++it->length;
-                return;
-            }
-            break;
-        }
-    }
-    ++run_count;
-    if (runs.size() < max_listed_runs) runs.push_back({sweep, sample, 1, channel});
-    if (sweeps_affected.empty() || sweeps_affected.back() != sweep) {
-        if (!std::binary_search(sweeps_affected.begin(), sweeps_affected.end(), sweep)) {
-            sweeps_affected.insert(std::upper_bound(sweeps_affected.begin(), sweeps_affected.end(), sweep),
-                                   sweep);
-        }
-    }
-}
-
 double Recording::duration_s() const noexcept {
     if (info.sample_rate_hz <= 0.0) return 0.0;
     const double span_s = static_cast<double>(frames) / info.sample_rate_hz;

@@ -71,22 +71,6 @@ TEST_CASE("inconsistent recordings are refused with the reason", "[recording]") 
     REQUIRE_THROWS_WITH(r.check_consistent(), Catch::Contains("muscle"));
 }
 
-TEST_CASE("non-finite samples merge into runs per channel and sweep", "[recording]") {
-    NonFiniteReport report;
-    report.add(0, 10, 0);
-    report.add(0, 11, 0);
-    report.add(0, 12, 0);
-    report.add(3, 0, 0);
-    report.add(3, 1, 0);
-    report.add(3, 50, 0);
-    REQUIRE(report.count == 6);
-    REQUIRE(report.run_count == 3);
-    REQUIRE(report.runs[0].length == 3);
-    REQUIRE(report.runs[1].sweep == 3);
-    REQUIRE(report.runs[2].first_sample == 50);
-    REQUIRE(report.sweeps_affected == std::vector<std::uint64_t>{0, 3});
-}
-
 TEST_CASE("a recording's anthropometrics complete those of the study", "[study]") {
     Study study;
     study.subject.height_cm = 180.0;

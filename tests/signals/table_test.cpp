@@ -8,10 +8,12 @@
 using nlohmann::json;
 
 namespace {
+// A sourced entry is any object with "value" (a constant) or "source" (a
+// sourced fact such as a muscle's innervation); both need a source and a status.
 void check_constants(const json& node, const json& sources, const std::string& where, int& constants) {
     static const std::set<std::string> statuses = {"verified", "inferred", "unverified", "assumption"};
     if (node.is_object()) {
-        if (node.contains("value")) {
+        if (node.contains("value") || node.contains("source")) {
             ++constants;
             INFO(where);
             REQUIRE(node.contains("source"));

@@ -21,10 +21,13 @@ namespace edx {
 
 // How a sample dataset is stored on disk, for `edx info` and diagnostics.
 struct SampleStorageInfo {
+    std::string dataset;               // "data" or "sweeps"
     std::string type;                  // "float32", "float64", "int16" or "int32"
+    bool big_endian = false;           // byte order on disk (the reader converts)
     std::vector<std::uint64_t> shape;  // dataset dimensions
-    std::vector<std::uint64_t> chunk;  // empty when contiguous
-    std::vector<std::string> filters;  // e.g. "deflate", "shuffle"
+    std::vector<std::uint64_t> chunk;  // empty when contiguous (or compact)
+    std::vector<std::string> filters;  // in pipeline order, e.g. "shuffle", "deflate(4)"
+    std::uint64_t stored_bytes = 0;    // allocated on disk, after compression
     double scale = 1.0;                // physical = raw * scale + offset, in stored_units
     double offset = 0.0;
     Units stored_units = Units::mV;
@@ -43,12 +46,14 @@ struct RecordingHeader {
     std::vector<Marker> markers;
     SampleStorageInfo storage;
 
+    // Same definition as Recording::duration_s (sweep form: to the end of the last sweep).
     double duration_s() const noexcept;
 };
 
-// One block of a scan: `frames` rows of `channels` interleaved samples in the
+// One block of a scan: `rows` rows of `columns` interleaved samples in the
 // canonical unit, starting at row `first_row` (a frame in continuous form, a
-// sweep in sweep form, where channels is then the sweep length).
+// sweep in sweep form, where columns is then the sweep length). Non-finite
+// samples arrive as NaN.
 struct SampleBlock {
     std::uint64_t first_row = 0;
     std::size_t rows = 0;
@@ -78,8 +83,10 @@ public:
     // Every recording.
     Study read_study() const;
 
-    // Walks the samples in blocks of at most `max_rows` rows, holding only one
-    // block in memory. The callback may not keep the span.
+    // Walks the samples in blocks of at most `max_rows` rows (0 chooses about
+    // 8 MiB blocks aligned to the dataset's chunks), holding only one block in
+    // memory. The callback may not keep the span. A sample that cannot be read
+    // (truncated or damaged file) throws InputError naming the dataset.
     void scan(std::string_view name, std::size_t max_rows,
               const std::function<void(const SampleBlock&)>& sink) const;
     // Counts and locates non-finite samples with a bounded-memory scan.

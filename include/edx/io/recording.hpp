@@ -13,6 +13,8 @@
 #include <string_view>
 #include <vector>
 
+#include "edx/io/non_finite_report.hpp"
+
 namespace edx {
 
 enum class RecordingKind { h_reflex, f_wave, motor_ncs, sensory_ncs, needle_emg, surface_emg };
@@ -69,30 +71,6 @@ struct RecordingInfo {
     std::string stim_site;
     std::optional<double> distance_mm;
     SubjectMeasures subject;
-};
-
-// A stretch of consecutive NaN or infinite samples on one channel. In sweep
-// form `sweep` names the sweep and `first_sample` counts within it; in
-// continuous form `sweep` is 0 and `first_sample` is the frame index.
-struct NonFiniteRun {
-    std::uint64_t sweep = 0;
-    std::uint64_t first_sample = 0;
-    std::uint64_t length = 0;
-    std::uint32_t channel = 0;
-};
-
-// Non-finite samples are data, not a format error: they are counted, located
-// and kept out of every measurement.
-struct NonFiniteReport {
-    static constexpr std::size_t max_listed_runs = 64;
-
-    std::uint64_t count = 0;       // non-finite samples in all
-    std::uint64_t run_count = 0;   // runs found, listed or not
-    std::vector<NonFiniteRun> runs;  // the first max_listed_runs runs, in order
-    std::vector<std::uint64_t> sweeps_affected;  // sweep form: every sweep holding one
-
-    // Append one non-finite sample; consecutive samples of a channel merge into a run.
-    void add(std::uint64_t sweep, std::uint64_t sample, std::uint32_t channel);
 };
 
 struct Recording {
