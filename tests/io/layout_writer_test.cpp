@@ -292,7 +292,7 @@ TEST_CASE("only the attributes and datasets the model holds are written", "[layo
     H5Fclose(f);
 }
 
-TEST_CASE("markers are a compound with variable-length UTF-8 labels; the root names the format", "[layout_writer]") {
+TEST_CASE("markers are a compound with variable-length UTF-8 labels and the root names the format", "[layout_writer]") {
     TempDir dir;
     const auto file = dir / "markers.h5";
     Study study;

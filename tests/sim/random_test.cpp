@@ -41,7 +41,7 @@ TEST_CASE("normal draws have unit variance and zero mean", "[random]") {
     REQUIRE(sum4 / n == Approx(3.0).margin(0.06));  // Gaussian kurtosis
 }
 
-TEST_CASE("uniform draws stay in [0, 1) and fill it evenly", "[random]") {
+TEST_CASE("uniform draws stay within the unit interval and fill it evenly", "[random]") {
     Random r(3);
     std::vector<int> bins(10, 0);
     for (int i = 0; i < 100000; ++i) {
