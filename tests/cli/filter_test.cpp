@@ -1,6 +1,5 @@
 #include <catch2/catch.hpp>
 
-#include <sys/wait.h>
 
 #include <cmath>
 #include <cstdlib>
@@ -9,6 +8,7 @@
 #include <random>
 #include <sstream>
 
+#include "cli/edx_runner.hpp"
 #include "edx/dsp/butterworth.hpp"
 #include "edx/dsp/notch.hpp"
 #include "edx/dsp/sos_filter.hpp"
@@ -30,25 +30,7 @@ struct Dir {
     ~Dir() { fs::remove_all(path); }
 };
 
-struct Run {
-    int status = -1;
-    std::string out, err;
-};
-
-std::string slurp(const fs::path& file) {
-    std::ifstream in(file);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
-Run run_edx(const Dir& dir, const std::string& args) {
-    const auto out = dir.path / "stdout.txt", err = dir.path / "stderr.txt";
-    const std::string cmd = std::string("'") + EDX_EXECUTABLE + "' " + args + " >'" + out.string() + "' 2>'" +
-                            err.string() + "'";
-    const int raw = std::system(cmd.c_str());
-    return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, slurp(out), slurp(err)};
-}
+edx::test::EdxRun run_edx(const Dir& dir, const std::string& args) { return edx::test::run_edx(dir.path, args); }
 
 // An H-reflex recording in sweep form (20 kHz) and a 2-channel continuous
 // needle EMG recording (48 kHz) with a NaN, stimuli and markers.

@@ -1,6 +1,5 @@
 #include <catch2/catch.hpp>
 
-#include <sys/wait.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -9,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli/edx_runner.hpp"
 #include "io/hdf5_test_file.hpp"
 #include "io/invalid_layouts.hpp"
 
@@ -16,38 +16,8 @@ using namespace edx::test;
 
 namespace {
 
-struct Run {
-    int status = -1;
-    std::string out;
-    std::string err;
-};
-
-std::string slurp(const std::filesystem::path& file) {
-    std::ifstream in(file, std::ios::binary);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
-
-std::string quoted(const std::string& text) {
-    std::string q = "'";
-    for (char c : text) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    return q + "'";
-}
-
-// Runs `edx <args>` with stdout and stderr captured in files of `dir`.
-Run run_edx(const TempDir& dir, const std::string& args) {
-    const auto out = dir / "stdout.txt";
-    const auto err = dir / "stderr.txt";
-    const std::string command = quoted(EDX_EXECUTABLE) + " " + args + " >" + quoted(out.string()) + " 2>" +
-                                quoted(err.string());
-    const int raw = std::system(command.c_str());
-    Run run;
-    run.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-    run.out = slurp(out);
-    run.err = slurp(err);
-    return run;
-}
+EdxRun run_edx(const TempDir& dir, const std::string& args) { return edx::test::run_edx(dir.path(), args); }
+std::string quoted(const std::string& text) { return shell_quoted(text); }
 
 }  // namespace
 
@@ -58,7 +28,7 @@ TEST_CASE("edx info exits 2 with the file, object and rule on stderr for every i
         const auto file = dir / ("case" + std::to_string(index++) + ".h5");
         DYNAMIC_SECTION(c.name) {
             write_invalid_layout(c, file);
-            const Run run = run_edx(dir, "info " + quoted(file.string()));
+            const EdxRun run = run_edx(dir, "info " + quoted(file.string()));
             INFO(run.err);
             CHECK(run.status == 2);
             CHECK(run.out.empty());
@@ -77,7 +47,7 @@ TEST_CASE("edx info describes a valid file in text and exits 0", "[cli][info]") 
         Hdf5TestFile f(file);
         write_valid_layout(f);
     }
-    const Run run = run_edx(dir, "info " + quoted(file.string()));
+    const EdxRun run = run_edx(dir, "info " + quoted(file.string()));
     INFO(run.out << run.err);
     REQUIRE(run.status == 0);
     REQUIRE(run.err.empty());
@@ -95,7 +65,7 @@ TEST_CASE("edx info describes a valid file in text and exits 0", "[cli][info]") 
 TEST_CASE("edx info --json gives one document with the recordings and their non-finite samples", "[cli][info]") {
     TempDir dir;
     const auto fixture = std::filesystem::path(EDX_SOURCE_DIR) / "signals/fixtures/h5py_layout_v1.h5";
-    const Run run = run_edx(dir, "info --json " + quoted(fixture.string()));
+    const EdxRun run = run_edx(dir, "info --json " + quoted(fixture.string()));
     INFO(run.err);
     REQUIRE(run.status == 0);
     const auto doc = nlohmann::json::parse(run.out);
@@ -129,10 +99,10 @@ TEST_CASE("edx info --json gives one document with the recordings and their non-
 TEST_CASE("edx info usage errors exit 2, --help exits 0", "[cli][info]") {
     TempDir dir;
     CHECK(run_edx(dir, "info").status == 2);
-    const Run missing = run_edx(dir, "info " + quoted((dir / "nope.h5").string()));
+    const EdxRun missing = run_edx(dir, "info " + quoted((dir / "nope.h5").string()));
     CHECK(missing.status == 2);
     CHECK_THAT(missing.err, Catch::Contains("no such file"));
-    const Run help = run_edx(dir, "info --help");
+    const EdxRun help = run_edx(dir, "info --help");
     CHECK(help.status == 0);
     CHECK_THAT(help.out, Catch::Contains("--json"));
 }
