@@ -43,17 +43,17 @@ void plan_h_reflex(const std::vector<const RecordingHeader*>& hs, AnalysisPlan& 
     std::map<std::string, std::vector<std::string>> by_side;
     for (const auto* h : hs) {
         plan.planned.push_back({AnalysisKind::h_reflex, {h->info.name},
-                                "H-reflex recording of " + (h->info.muscle.empty() ? "?" : h->info.muscle)});
+                                describe(*h) + ": H-reflex recorded at " + h->info.muscle});
         const auto positions = marker_values(*h, "position");
         if (positions.count("fair") && positions.count("anatomic")) {
             plan.planned.push_back({AnalysisKind::fair_delay, {h->info.name},
-                                    "position=anatomic and position=fair markers present"});
+                                    describe(*h) + ": position=anatomic and position=fair markers present"});
         } else {
             plan.skipped.push_back(
                 {AnalysisKind::fair_delay, {h->info.name},
-                 positions.empty() ? "no position markers"
-                                   : std::string("position markers lack ") +
-                                         (positions.count("fair") ? "anatomic" : "fair")});
+                 describe(*h) + (positions.empty() ? ": no position markers"
+                                                   : std::string(": position markers lack ") +
+                                                         (positions.count("fair") ? "anatomic" : "fair"))});
         }
         by_side[h->info.side].push_back(h->info.name);
     }
@@ -73,7 +73,7 @@ void plan_motor(const std::vector<const RecordingHeader*>& hs, AnalysisPlan& pla
     std::map<std::tuple<std::string, std::string, std::string>, std::vector<const RecordingHeader*>> groups;
     for (const auto* h : hs) {
         plan.planned.push_back({AnalysisKind::motor_ncs, {h->info.name},
-                                "motor NCS " + h->info.nerve + " to " + h->info.muscle +
+                                describe(*h) + ": " + h->info.nerve + " to " + h->info.muscle +
                                     (h->info.stim_site.empty() ? "" : ", stimulated at " + h->info.stim_site)});
         groups[{h->info.nerve, h->info.muscle, h->info.side}].push_back(h);
     }
@@ -127,10 +127,10 @@ AnalysisPlan plan_analyses(const std::vector<RecordingHeader>& recordings, bool 
     plan_h_reflex(by_kind[RecordingKind::h_reflex], plan);
     plan_motor(by_kind[RecordingKind::motor_ncs], plan);
     for (const auto* h : by_kind[RecordingKind::f_wave]) {
-        plan.planned.push_back({AnalysisKind::f_wave, {h->info.name}, "F-wave series of " + h->info.nerve});
+        plan.planned.push_back({AnalysisKind::f_wave, {h->info.name}, describe(*h) + ": F-waves of the " + h->info.nerve + " nerve"});
     }
     for (const auto* h : by_kind[RecordingKind::sensory_ncs]) {
-        plan.planned.push_back({AnalysisKind::sensory_ncs, {h->info.name}, "sensory NCS of " + h->info.nerve});
+        plan.planned.push_back({AnalysisKind::sensory_ncs, {h->info.name}, describe(*h) + ": " + h->info.nerve + " SNAP"});
     }
     plan_needle(by_kind[RecordingKind::needle_emg], plan);
     for (const auto* h : by_kind[RecordingKind::surface_emg]) {

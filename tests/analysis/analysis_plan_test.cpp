@@ -34,9 +34,9 @@ TEST_CASE("FAIR delay needs both anatomic and FAIR positions", "[plan]") {
     plan = plan_analyses({header("h", RecordingKind::h_reflex, "left", {"position=anatomic"})}, false);
     const auto skipped = find(plan.skipped, AnalysisKind::fair_delay);
     REQUIRE(skipped != plan.skipped.end());
-    REQUIRE(skipped->reason == "position markers lack fair");
+    REQUIRE(skipped->reason == "h (left): position markers lack fair");
     plan = plan_analyses({header("h", RecordingKind::h_reflex, "left")}, false);
-    REQUIRE(find(plan.skipped, AnalysisKind::fair_delay)->reason == "no position markers");
+    REQUIRE(find(plan.skipped, AnalysisKind::fair_delay)->reason == "h (left): no position markers");
 }
 
 TEST_CASE("side-to-side H comparison needs both legs", "[plan]") {
