@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# The two set-up commands of the README, on Debian 12 as root:
+#   tools/setup.sh example [FILE]  install what is missing, build, run `edx analyze` on a bundled example
+#   tools/setup.sh test            install what is missing, build the normal and the sanitizer
+#                                  configurations, run every test of both through ctest
+# Re-running is cheap: packages already present are not reinstalled and builds are incremental.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+mode=${1:-}
+jobs=$(nproc 2>/dev/null || echo 2)
+
+build_packages=(g++ cmake ninja-build pkg-config libeigen3-dev libhdf5-dev libboost-program-options-dev
+                nlohmann-json3-dev catch2)
+# The sanitizer configuration also exercises the optional FFTW3 engine, so both FFT engines are tested.
+test_packages=(libfftw3-dev)
+
+install_missing() {
+    local missing=()
+    for p in "$@"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+    done
+    if ((${#missing[@]})); then
+        echo "setup: installing ${missing[*]}" >&2
+        local sudo=""
+        [ "$(id -u)" -eq 0 ] || sudo="sudo"
+        $sudo apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+    fi
+}
+
+# configure_and_build <dir> <cmake args...>: configures once, then builds incrementally.
+configure_and_build() {
+    local dir=$1
+    shift
+    if [ ! -f "$root/$dir/build.ninja" ]; then
+        cmake -S "$root" -B "$root/$dir" -G Ninja "$@" >&2
+    fi
+    cmake --build "$root/$dir" -j "$jobs" >&2
+}
+
+case "$mode" in
+    example)
+        install_missing "${build_packages[@]}"
+        configure_and_build build/release -DCMAKE_BUILD_TYPE=Release
+        example=${2:-$root/signals/examples/dgs_piriformis_left.h5}
+        exec "$root/build/release/tools/edx/edx" analyze "$example"
+        ;;
+    test)
+        install_missing "${build_packages[@]}" "${test_packages[@]}"
+        configure_and_build build/release -DCMAKE_BUILD_TYPE=Release
+        configure_and_build build/sanitize -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEDX_SANITIZE=ON -DEDX_FFT=fftw
+        ctest --test-dir "$root/build/release" -j "$jobs" --output-on-failure
+        ctest --test-dir "$root/build/sanitize" -j "$jobs" --output-on-failure
+        ;;
+    *)
+        echo "usage: tools/setup.sh example [FILE] | test" >&2
+        exit 2
+        ;;
+esac
