@@ -52,8 +52,8 @@ void check_lesion(const NcsLesion& l) {
         throw std::invalid_argument("lesion.dispersion_factor must be in [0, 20]");
 }
 
-// Everything the per-site recordings share.
-struct Study {
+// Everything the per-site recordings of one nerve share.
+struct NcsSetup {
     RecordingKind kind;
     std::string simulator;
     std::string name;
@@ -73,7 +73,37 @@ struct Study {
     nlohmann::json parameters;  // what the study was built from, for every truth
 };
 
-std::vector<SimulatedRecording> render(const Study& s, std::uint64_t seed) {
+// The settings a motor and a sensory configuration share, given or drawn;
+// `common` is the table's block of settings common to the kind.
+template <typename Config>
+NcsSetup setup_from(const Config& c, RecordingKind kind, const std::string& common, double intensity_drawn,
+                    double duration_drawn, double age, std::uint64_t seed) {
+    using detail::given_or;
+    NcsSetup s;
+    s.kind = kind;
+    s.simulator = kind == RecordingKind::motor_ncs ? "edx.sim.motor_ncs" : "edx.sim.sensory_ncs";
+    s.name = c.name;
+    s.nerve = c.nerve;
+    s.side = c.side;
+    s.sample_rate_hz = c.sample_rate_hz;
+    s.sweep_s = c.sweep_s;
+    s.pre_trigger_s = c.pre_trigger_s;
+    s.inter_stimulus_s = c.inter_stimulus_s;
+    s.sweeps_per_site = c.sweeps_per_site;
+    s.intensity_ma = given_or(c.intensity_ma, intensity_drawn);
+    s.pulse_ms = given_or(c.pulse_width_ms, detail::value(detail::ncs_table, common + "/pulse_width_ms"));
+    s.amplitude_cv = given_or(c.amplitude_cv, detail::value(detail::ncs_table, common + "/amplitude_cv"));
+    s.duration_ms = given_or(c.duration_ms, duration_drawn);
+    Random shapes = Random::stream(seed, c.name + "/shapes");
+    s.shape = draw_shape(detail::shape_ranges(detail::ncs_table, common), shapes);
+    s.lesion = c.lesion;
+    s.background = c.background;
+    s.artefact = c.artefact;
+    s.subject.age_years = age;
+    return s;
+}
+
+std::vector<SimulatedRecording> render(const NcsSetup& s, std::uint64_t seed) {
     const EvokedPotential unit(s.shape, 0.0, s.duration_ms, 1.0);
     const double post_ms = (s.sweep_s - s.pre_trigger_s) * 1000.0;
     for (const auto& site : s.sites) {
@@ -269,28 +299,8 @@ std::vector<SimulatedRecording> simulate_motor_ncs(const MotorNcsConfig& c, std:
     const double cv = given_or(c.cv_m_per_s, cv_drawn) * vf;
     const double dispersion = given_or(c.dispersion_per_100mm, dispersion_drawn) * c.lesion.dispersion_factor;
 
-    Study s;
-    s.kind = RecordingKind::motor_ncs;
-    s.simulator = "edx.sim.motor_ncs";
-    s.name = c.name;
-    s.nerve = c.nerve;
+    NcsSetup s = setup_from(c, RecordingKind::motor_ncs, "/motor/common", intensity_drawn, duration_drawn, age, seed);
     s.muscle = norms.muscle;
-    s.side = c.side;
-    s.sample_rate_hz = c.sample_rate_hz;
-    s.sweep_s = c.sweep_s;
-    s.pre_trigger_s = c.pre_trigger_s;
-    s.inter_stimulus_s = c.inter_stimulus_s;
-    s.sweeps_per_site = c.sweeps_per_site;
-    s.intensity_ma = given_or(c.intensity_ma, intensity_drawn);
-    s.pulse_ms = given_or(c.pulse_width_ms, detail::value(ncs_table, "/motor/common/pulse_width_ms"));
-    s.amplitude_cv = given_or(c.amplitude_cv, detail::value(ncs_table, "/motor/common/amplitude_cv"));
-    s.duration_ms = given_or(c.duration_ms, duration_drawn);
-    Random shapes = Random::stream(seed, c.name + "/shapes");
-    s.shape = draw_shape(detail::shape_ranges(ncs_table, "/motor/common"), shapes);
-    s.lesion = c.lesion;
-    s.background = c.background;
-    s.artefact = c.artefact;
-    s.subject.age_years = age;
     s.subject.leg_length_cm = leg_cm;
     if (c.height_cm || !c.leg_length_cm) s.subject.height_cm = height;
 
@@ -368,27 +378,7 @@ std::vector<SimulatedRecording> simulate_sensory_ncs(const SensoryNcsConfig& c, 
     const double dispersion = given_or(c.dispersion_per_100mm, dispersion_drawn) * c.lesion.dispersion_factor;
     const double exponent = given_or(c.amplitude_distance_exponent, exponent_drawn);
 
-    Study s;
-    s.kind = RecordingKind::sensory_ncs;
-    s.simulator = "edx.sim.sensory_ncs";
-    s.name = c.name;
-    s.nerve = c.nerve;
-    s.side = c.side;
-    s.sample_rate_hz = c.sample_rate_hz;
-    s.sweep_s = c.sweep_s;
-    s.pre_trigger_s = c.pre_trigger_s;
-    s.inter_stimulus_s = c.inter_stimulus_s;
-    s.sweeps_per_site = c.sweeps_per_site;
-    s.intensity_ma = given_or(c.intensity_ma, intensity_drawn);
-    s.pulse_ms = given_or(c.pulse_width_ms, detail::value(ncs_table, "/sensory/common/pulse_width_ms"));
-    s.amplitude_cv = given_or(c.amplitude_cv, detail::value(ncs_table, "/sensory/common/amplitude_cv"));
-    s.duration_ms = given_or(c.duration_ms, duration_drawn);
-    Random shapes = Random::stream(seed, c.name + "/shapes");
-    s.shape = draw_shape(detail::shape_ranges(ncs_table, "/sensory/common"), shapes);
-    s.lesion = c.lesion;
-    s.background = c.background;
-    s.artefact = c.artefact;
-    s.subject.age_years = age;
+    NcsSetup s = setup_from(c, RecordingKind::sensory_ncs, "/sensory/common", intensity_drawn, duration_drawn, age, seed);
 
     double amplitude = given_or(c.amplitude_mv, amplitude_drawn) * c.lesion.amplitude_factor;
     for (std::size_t k = 0; k < sites.size(); ++k) {
