@@ -8,16 +8,13 @@
 #include "edx/sim/motor_unit.hpp"
 #include "edx/sim/muap_parameters.hpp"
 
+#include "sim/test_label.hpp"
+
 using namespace edx::sim;
 
 namespace {
 
-// prefix + number (built by append: GCC 12 warns falsely on "literal" + std::string at -O3).
-std::string label(const char* prefix, long number) {
-    std::string s(prefix);
-    s += std::to_string(number);
-    return s;
-}
+using edx::sim::test::label;
 
 constexpr const char* norms = "norms/muap_norms.json";
 double norm(const std::string& parameter, const char* field) {

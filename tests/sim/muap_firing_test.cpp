@@ -12,16 +12,13 @@
 #include "edx/signals/table.hpp"
 #include "edx/sim/muap_firing.hpp"
 
+#include "sim/test_label.hpp"
+
 using namespace edx::sim;
 
 namespace {
 
-// prefix + number (built by append: GCC 12 warns falsely on "literal" + std::string at -O3).
-std::string label(const char* prefix, long number) {
-    std::string s(prefix);
-    s += std::to_string(number);
-    return s;
-}
+using edx::sim::test::label;
 
 struct IsiStats {
     double mean_rate_hz = 0, cv = 0;

@@ -9,16 +9,13 @@
 #include "edx/sim/muap_parameters.hpp"
 #include "edx/sim/spontaneous_activity.hpp"
 
+#include "sim/test_label.hpp"
+
 using namespace edx::sim;
 
 namespace {
 
-// prefix + number (built by append: GCC 12 warns falsely on "literal" + std::string at -O3).
-std::string label(const char* prefix, long number) {
-    std::string s(prefix);
-    s += std::to_string(number);
-    return s;
-}
+using edx::sim::test::label;
 
 const nlohmann::json& physiology() { return edx::signals::table("physiology/needle_emg.json"); }
 
