@@ -183,6 +183,25 @@ double read_number_attr(hid_t obj, const char* name, const Where& where) {
     return value;
 }
 
+// /results/document: the scalar string dataset `edx analyze` writes.
+std::string read_results_document(hid_t fh, const Where& where) {
+    Hid dataset = io_detail::dataset_hid(H5Dopen2(fh, "results/document", H5P_DEFAULT));
+    if (!dataset) where.fail("a /results group must hold the string dataset document");
+    Hid file_type = io_detail::type_hid(H5Dget_type(dataset.get()));
+    Hid space = io_detail::space_hid(H5Dget_space(dataset.get()));
+    if (H5Tget_class(file_type.get()) != H5T_STRING || H5Tis_variable_str(file_type.get()) <= 0 ||
+        H5Sget_simple_extent_npoints(space.get()) != 1) {
+        where.fail("must be one variable-length string");
+    }
+    Hid mem = memory_string_type(file_type.get());
+    char* text = nullptr;
+    if (H5Dread(dataset.get(), mem.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, &text) < 0) where.fail_damaged("cannot read");
+    std::string document = text ? text : "";
+    H5Dvlen_reclaim(mem.get(), space.get(), H5P_DEFAULT, &text);
+    if (!nlohmann::json::accept(document)) where.fail("is not a valid JSON document");
+    return document;
+}
+
 std::optional<std::string> optional_string_attr(hid_t obj, const char* name, const Where& where) {
     if (!attr_exists(obj, name)) return std::nullopt;
     return read_string_attr(obj, name, where);
@@ -460,6 +479,8 @@ void LayoutReader::Impl::read_root() {
         if (!nlohmann::json::accept(findings)) clinical.fail("attribute findings is not a valid JSON document");
         study.clinical_findings_json = std::move(findings);
     }
+
+    if (link_exists(fh, "results")) study.results_json = read_results_document(fh, Where(file, "/results/document"));
 
     const Where recordings_where(file, "/recordings");
     if (!link_exists(fh, "recordings")) recordings_where.fail("required group /recordings is missing");

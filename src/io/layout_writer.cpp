@@ -97,6 +97,29 @@ void write_string_attr(const Out& out, hid_t obj, const std::string& object, con
     out.check(H5Awrite(attr.get(), type.get(), &text), object, std::string("attribute ") + name);
 }
 
+// A dataset rather than an attribute: a results document outgrows the 64 KiB
+// an attribute holds in compact storage.
+void write_results(const Out& out, hid_t fh, const std::string& document) {
+    Hid group = out.check(io_detail::group_hid(H5Gcreate2(fh, "results", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)),
+                          "/results", "the group");
+    {
+        const long long version = 1;
+        Hid space = io_detail::space_hid(H5Screate(H5S_SCALAR));
+        Hid attr = out.check(io_detail::attr_hid(H5Acreate2(group.get(), "edx_results_version", H5T_STD_I64LE,
+                                                            space.get(), H5P_DEFAULT, H5P_DEFAULT)),
+                             "/results", "attribute edx_results_version");
+        out.check(H5Awrite(attr.get(), H5T_NATIVE_LLONG, &version), "/results", "attribute edx_results_version");
+    }
+    Hid type = utf8_string_type();
+    Hid space = io_detail::space_hid(H5Screate(H5S_SCALAR));
+    Hid dataset = out.check(io_detail::dataset_hid(H5Dcreate2(group.get(), "document", type.get(), space.get(),
+                                                              H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)),
+                            "/results/document", "the dataset");
+    const char* text = document.c_str();
+    out.check(H5Dwrite(dataset.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, &text), "/results/document",
+              "the dataset");
+}
+
 void write_number_attr(const Out& out, hid_t obj, const std::string& object, const char* name, double value) {
     Hid space = io_detail::space_hid(H5Screate(H5S_SCALAR));
     Hid attr = out.check(
@@ -299,6 +322,7 @@ void write_file(const Study& study, const std::string& temp, const std::string& 
             "the group");
         write_string_attr(out, clinical.get(), "/clinical", "findings", *study.clinical_findings_json);
     }
+    if (study.results_json) write_results(out, fh, *study.results_json);
     Hid recordings = out.check(
         io_detail::group_hid(H5Gcreate2(fh, "recordings", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)), "/recordings",
         "the group");

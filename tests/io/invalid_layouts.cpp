@@ -94,6 +94,12 @@ std::vector<InvalidLayout> make_cases() {
         [](F& f) { f.dataset<double>("/recordings/stray", {2}, {1.0, 2.0}, H5T_IEEE_F64LE); });
     add("clinical findings not JSON", "/clinical", "attribute findings is not a valid JSON document",
         [](F& f) { f.group("/clinical"); f.string_attr("/clinical", "findings", "{\"slr\": tru"); });
+    add("results group without its document", "/results/document",
+        "a /results group must hold the string dataset document", [](F& f) { f.group("/results"); });
+    add("results document not JSON", "/results/document", "is not a valid JSON document", [](F& f) {
+        f.group("/results");
+        f.string_dataset("/results/document", {"{\"h_reflex\": ["});
+    });
     add("negative root height", "/", "attribute subject_height_cm must be > 0 and finite, got -170",
         [](F& f) { f.number_attr("/", "subject_height_cm", -170); });
 

@@ -6,6 +6,8 @@
 #include <fstream>
 #include <limits>
 
+#include <nlohmann/json.hpp>
+
 #include "edx/io/input_error.hpp"
 #include "edx/io/layout_reader.hpp"
 #include "edx/io/layout_writer.hpp"
@@ -408,4 +410,24 @@ TEST_CASE("the file appears complete under its name or not at all", "[layout_wri
                             Catch::Contains(file.string()) && Catch::Contains("cannot write the file"));
         REQUIRE(files_in(dir.path()) == 0);
     }
+}
+
+TEST_CASE("a results document larger than an attribute can hold travels with the recordings", "[layout_writer]") {
+    TempDir dir;
+    Study study;
+    study.recordings = {h_sweeps()};
+    // 200 KiB of JSON: beyond the 64 KiB of a compact attribute.
+    nlohmann::json results = {{"edx_results", 1}, {"sweeps", nlohmann::json::array()}};
+    for (int i = 0; i < 4000; ++i) results["sweeps"].push_back({{"sweep_index", i}, {"h_latency_ms", 30.0 + i * 1e-4}});
+    study.results_json = results.dump();
+    REQUIRE(study.results_json->size() > 150000);
+    const auto file = dir / "results.h5";
+    write_study(study, file);
+    const Study back = LayoutReader(file).read_study();
+    REQUIRE(back.results_json == study.results_json);
+    REQUIRE(back.recordings.size() == 1);
+
+    study.results_json.reset();
+    write_study(study, file);
+    CHECK_FALSE(LayoutReader(file).study_info().results_json.has_value());
 }

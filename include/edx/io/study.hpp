@@ -17,6 +17,10 @@ struct Study {
     SubjectMeasures subject;    // root-level anthropometrics
     std::vector<Recording> recordings;
     std::optional<std::string> clinical_findings_json;  // /clinical attr findings, verbatim
+    // What `edx analyze` found, as a JSON document in /results/document. A
+    // results file is a layout-v1 study with this beside the recordings, so
+    // every edx command (and a report) reads waveforms and results from one file.
+    std::optional<std::string> results_json;
 
     const Recording* find(std::string_view name) const noexcept;
     // The recording's anthropometrics, completed from the study's.
