@@ -1,0 +1,268 @@
+// edx hreflex FILE [--recording NAME] [--json]: the H-reflex measurements of
+// every h_reflex recording (or one): M and H latency and amplitude, H/M and
+// Hmax/Mmax, the expected latency with its source's status, sweeps used and
+// excluded; and the two legs' latencies compared when both were recorded.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "cli.hpp"
+#include "edx/evoked/h_norms.hpp"
+#include "edx/evoked/h_reflex.hpp"
+#include "edx/io/input_error.hpp"
+#include "edx/io/layout_reader.hpp"
+
+namespace edx::cli {
+
+namespace {
+
+constexpr const char* kNotice = "Decision support for a clinical neurophysiologist, not a diagnosis.";
+
+nlohmann::ordered_json value(const std::optional<double>& v) {
+    return v ? nlohmann::ordered_json(*v) : nlohmann::ordered_json(nullptr);
+}
+
+std::string text(const std::optional<double>& v, int decimals = 2) {
+    if (!v) return "-";
+    char buffer[32];
+    std::snprintf(buffer, sizeof buffer, "%.*f", decimals, *v);
+    return buffer;
+}
+
+nlohmann::ordered_json to_json(const evoked::HReflexResult& r) {
+    nlohmann::ordered_json j;
+    j["recording"] = r.recording;
+    j["side"] = r.side.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(r.side);
+    j["m_latency_ms"] = value(r.m_latency_ms);
+    j["m_amplitude_mv"] = value(r.m_amplitude_mv);
+    j["h_present"] = r.h_present;
+    j["h_latency_ms"] = value(r.h_latency_ms);
+    j["h_amplitude_mv"] = value(r.h_amplitude_mv);
+    j["h_m_ratio"] = value(r.h_m_ratio);
+    j["hmax_mmax"] = value(r.hmax_mmax);
+    j["expected_h_latency_ms"] = r.expected ? nlohmann::ordered_json(r.expected->latency_ms) : nlohmann::ordered_json(nullptr);
+    j["expected_h_latency_source"] =
+        r.expected ? nlohmann::ordered_json(r.expected->source) : nlohmann::ordered_json(nullptr);
+    j["expected_h_latency_status"] =
+        r.expected ? nlohmann::ordered_json(r.expected->status) : nlohmann::ordered_json(nullptr);
+    j["h_latency_minus_expected_ms"] = value(r.h_latency_minus_expected_ms);
+    j["sweeps_used"] = r.sweeps_used;
+    j["sweeps_excluded"] = r.sweeps_excluded;
+    j["excluded_by_reason"] = {{"non_finite", r.excluded_by_reason.non_finite},
+                               {"clipping", r.excluded_by_reason.clipping},
+                               {"artefact_overload", r.excluded_by_reason.artefact_overload}};
+    j["h_latency_min_ms"] = value(r.h_latency_min_ms);
+    j["h_latency_at_hmax_ms"] = value(r.h_latency_at_hmax_ms);
+    j["h_latency_sd_ms"] = value(r.h_latency_sd_ms);
+    j["h_peak_to_peak_mv"] = value(r.h_peak_to_peak_mv);
+    j["m_peak_to_peak_mv"] = value(r.m_peak_to_peak_mv);
+    j["hmax_mv"] = value(r.hmax_mv);
+    j["mmax_mv"] = value(r.mmax_mv);
+    j["mmax_basis"] = r.mmax_basis;
+    j["h_without_m"] = r.h_without_m;
+    j["h_presence"] = {{"tested", r.h_presence.tested},
+                       {"statistic", r.h_presence.statistic},
+                       {"critical_value", r.h_presence.critical_value},
+                       {"p_value", r.h_presence.p_value},
+                       {"alpha", r.h_presence.alpha},
+                       {"method", r.h_presence.method}};
+    auto fit = [](bool fitted, const std::string& reason) {
+        return nlohmann::ordered_json{{"fitted", fitted}, {"reason", reason.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(reason)}};
+    };
+    nlohmann::ordered_json rec;
+    rec["intensities"] = r.recruitment.intensities;
+    rec["m"] = fit(r.recruitment.m.fitted, r.recruitment.m.reason);
+    if (r.recruitment.m.fitted) {
+        rec["m"]["mmax_mv"] = r.recruitment.m.mmax_mv;
+        rec["m"]["i50_ma"] = r.recruitment.m.i50_ma;
+        rec["m"]["threshold_ma"] = r.recruitment.m.threshold_ma;
+        rec["m"]["plateau_reached"] = r.recruitment.m.plateau_reached;
+    }
+    rec["h"] = fit(r.recruitment.h.fitted, r.recruitment.h.reason);
+    if (r.recruitment.h.fitted) {
+        rec["h"]["model"] = r.recruitment.h.model;
+        rec["h"]["hmax_mv"] = r.recruitment.h.hmax_mv;
+        rec["h"]["intensity_at_hmax_ma"] = r.recruitment.h.intensity_at_hmax_ma;
+        rec["h"]["threshold_ma"] = r.recruitment.h.threshold_ma;
+        rec["h"]["i50_ma"] = r.recruitment.h.i50_ma;
+    }
+    rec["threshold_fraction"] = r.recruitment.threshold_fraction;
+    j["recruitment"] = rec;
+    j["filter"] = r.filter;
+    j["notes"] = r.notes;
+    nlohmann::ordered_json sweeps = nlohmann::ordered_json::array();
+    for (const auto& s : r.sweeps) {
+        sweeps.push_back({{"sweep", s.sweep_index},
+                          {"time_s", s.time_s},
+                          {"intensity_ma", std::isfinite(s.intensity_ma) ? nlohmann::ordered_json(s.intensity_ma) : nlohmann::ordered_json(nullptr)},
+                          {"position", s.position.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(s.position)},
+                          {"excluded", s.excluded ? nlohmann::ordered_json(s.exclusion_reason) : nlohmann::ordered_json(nullptr)},
+                          {"m_onset_ms", value(s.m_onset_ms)},
+                          {"m_amplitude_mv", value(s.m_amplitude_mv)},
+                          {"h_onset_ms", value(s.h_onset_ms)},
+                          {"h_amplitude_mv", value(s.h_amplitude_mv)}});
+    }
+    j["sweeps"] = sweeps;
+    return j;
+}
+
+void print_text(const evoked::HReflexResult& r) {
+    std::cout << r.recording << (r.side.empty() ? "" : " (" + r.side + ")") << "\n";
+    std::cout << "  M: latency " << text(r.m_latency_ms) << " ms, amplitude " << text(r.m_amplitude_mv, 3) << " mV\n";
+    if (r.h_present) {
+        std::cout << "  H: latency " << text(r.h_latency_ms) << " ms (shortest " << text(r.h_latency_min_ms)
+                  << ", sweep-to-sweep SD " << text(r.h_latency_sd_ms) << "), amplitude " << text(r.h_amplitude_mv, 3)
+                  << " mV, in " << r.h_sweeps << " sweeps\n";
+    } else {
+        std::cout << "  H: absent" << (r.h_presence.tested ? " (presence test p = " + text(r.h_presence.p_value, 3) + ")" : "")
+                  << "\n";
+    }
+    std::cout << "  H/M " << text(r.h_m_ratio, 3) << ", Hmax/Mmax " << text(r.hmax_mmax, 3)
+              << (r.hmax_mmax ? "" : " (" + r.mmax_basis + ")") << "\n";
+    if (r.expected) {
+        std::cout << "  expected H latency " << text(r.expected->latency_ms) << " ms [" << r.expected->source
+                  << "; leg length " << text(r.expected->leg_length_cm, 1) << " cm from " << r.expected->leg_length_from
+                  << ", age " << text(r.expected->age_years, 0) << "]";
+        if (r.h_latency_minus_expected_ms) std::cout << ", measured minus expected " << text(r.h_latency_minus_expected_ms) << " ms";
+        std::cout << "\n";
+    }
+    if (r.recruitment.h.fitted) {
+        std::cout << "  recruitment: H threshold " << text(r.recruitment.h.threshold_ma) << " mA, Hmax at "
+                  << text(r.recruitment.h.intensity_at_hmax_ma) << " mA";
+        if (r.recruitment.m.fitted) std::cout << ", M threshold " << text(r.recruitment.m.threshold_ma) << " mA";
+        std::cout << " (threshold: " << text(100.0 * r.recruitment.threshold_fraction, 0) << "% of maximum)\n";
+    }
+    std::cout << "  sweeps used " << r.sweeps_used << ", excluded " << r.sweeps_excluded;
+    if (r.sweeps_excluded) {
+        std::cout << " (non-finite " << r.excluded_by_reason.non_finite << ", clipping " << r.excluded_by_reason.clipping
+                  << ", artefact overload " << r.excluded_by_reason.artefact_overload << ")";
+    }
+    std::cout << "\n";
+    for (const auto& n : r.notes) std::cout << "  note: " << n << "\n";
+}
+
+}  // namespace
+
+int run_hreflex(const std::vector<std::string>& args) {
+    po::options_description options("options");
+    bool json = false;
+    options.add_options()("json", po::bool_switch(&json), "print one JSON document instead of text")(
+        "recording", po::value<std::string>(), "measure only this recording")(
+        "file", po::value<std::string>(), "the layout-v1 study file (also accepted as the first argument)");
+    po::positional_options_description positional;
+    positional.add("file", 1);
+    const auto vm = parse(
+        args, "edx hreflex FILE [--recording NAME] [--json]",
+        "Measures every H-reflex recording: M- and H-wave found from the data (no fixed windows), the H\n"
+        "reported absent unless a test with a 0.1% false-positive rate finds it, onset latencies by\n"
+        "the criterion of signals/norms/evoked_measurement.json, H/M, Hmax/Mmax (when the M-wave\n"
+        "reached its plateau), the recruitment curve, and the expected latency from leg length and age\n"
+        "(Braddom & Johnson 1974: coefficients unverified, and said so). Null where a value does not\n"
+        "exist. With both legs, the side-to-side difference against its published limit.",
+        options, positional);
+    if (!vm) return 0;
+    if (!vm->count("file")) throw UsageError("missing FILE");
+    const LayoutReader reader(vm->at("file").as<std::string>());
+    const std::string path = reader.path().string();
+    std::vector<std::string> names;
+    if (vm->count("recording")) {
+        const std::string name = vm->at("recording").as<std::string>();
+        const auto& all = reader.recording_names();
+        if (std::find(all.begin(), all.end(), name) == all.end()) {
+            throw InputError(path, "/recordings/" + name, "no such recording");
+        }
+        if (reader.header(name).info.kind != RecordingKind::h_reflex) {
+            throw InputError(path, "/recordings/" + name,
+                             "is of kind " + std::string(to_string(reader.header(name).info.kind)) + ", not h_reflex");
+        }
+        names.push_back(name);
+    } else {
+        for (const auto& name : reader.recording_names()) {
+            if (reader.header(name).info.kind == RecordingKind::h_reflex) names.push_back(name);
+        }
+    }
+    const Study& study = reader.study_info();
+    std::vector<evoked::HReflexResult> results;
+    for (const auto& name : names) {
+        const Recording rec = reader.read(name);
+        try {
+            results.push_back(evoked::measure_h_reflex(rec, study.measures_for(rec)));
+        } catch (const std::invalid_argument& e) {
+            throw InputError(path, "/recordings/" + name, e.what());
+        }
+    }
+    // The two legs: the first recording of each side with a latency.
+    std::optional<evoked::SideToSideComparison> sides;
+    const evoked::HReflexResult* left = nullptr;
+    const evoked::HReflexResult* right = nullptr;
+    for (const auto& r : results) {
+        if (r.side == "left" && !left && r.h_latency_ms) left = &r;
+        if (r.side == "right" && !right && r.h_latency_ms) right = &r;
+    }
+    if (left && right) {
+        sides = evoked::compare_sides(*left->h_latency_ms, *right->h_latency_ms, study.subject.age_years);
+    }
+    // Why there is no comparison, when both legs were recorded.
+    std::string no_sides;
+    {
+        bool has_left = false, has_right = false;
+        for (const auto& r : results) {
+            has_left = has_left || r.side == "left";
+            has_right = has_right || r.side == "right";
+        }
+        if (!sides && has_left && has_right) {
+            no_sides = std::string("not computed: no H latency on the ") +
+                       (!left && !right ? "left or the right" : (!left ? "left" : "right")) +
+                       " (H absent or not measurable)";
+        }
+    }
+
+    if (json) {
+        nlohmann::ordered_json out;
+        out["file"] = path;
+        out["notice"] = kNotice;
+        out["recordings"] = nlohmann::ordered_json::array();
+        for (const auto& r : results) out["recordings"].push_back(to_json(r));
+        if (sides) {
+            out["side_to_side"] = {{"left_recording", left->recording},
+                                   {"right_recording", right->recording},
+                                   {"difference_ms", sides->difference_ms},
+                                   {"limit_ms", sides->limit.limit_ms},
+                                   {"limit_source", sides->limit.source},
+                                   {"limit_status", sides->limit.status},
+                                   {"limit_rule", sides->limit.rule},
+                                   {"beyond_limit", sides->beyond_limit},
+                                   {"classic_limit_ms", sides->classic_limit_ms},
+                                   {"beyond_classic_limit", sides->beyond_classic_limit}};
+        } else {
+            out["side_to_side"] = nullptr;
+            if (!no_sides.empty()) out["side_to_side_note"] = no_sides;
+        }
+        std::cout << out.dump(2) << "\n";
+        return 0;
+    }
+    std::cout << kNotice << "\n\n";
+    if (results.empty()) std::cout << "no h_reflex recordings in " << path << "\n";
+    for (const auto& r : results) {
+        print_text(r);
+        std::cout << "\n";
+    }
+    if (sides) {
+        std::cout << "side to side: " << text(sides->difference_ms) << " ms (" << left->recording << " vs " << right->recording
+                  << "), limit " << text(sides->limit.limit_ms, 1) << " ms [" << sides->limit.source << ", "
+                  << sides->limit.rule << "]: " << (sides->beyond_limit ? "BEYOND the limit" : "within the limit")
+                  << "; classic 1.5 ms: " << (sides->beyond_classic_limit ? "beyond" : "within") << "\n";
+    } else if (!no_sides.empty()) {
+        std::cout << "side to side: " << no_sides << "\n";
+    }
+    return 0;
+}
+
+}  // namespace edx::cli

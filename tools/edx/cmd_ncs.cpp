@@ -1,0 +1,179 @@
+// edx ncs FILE [--json]: motor and sensory nerve conduction (onset and peak
+// latency, amplitudes, negative-phase duration and area, conduction
+// velocities between sites) and F-waves (minimal and mean latency,
+// persistence, chronodispersion) of every recording of those kinds.
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "cli.hpp"
+#include "edx/evoked/f_wave.hpp"
+#include "edx/evoked/ncs.hpp"
+#include "edx/io/input_error.hpp"
+#include "edx/io/layout_reader.hpp"
+
+namespace edx::cli {
+
+namespace {
+
+constexpr const char* kNotice = "Decision support for a clinical neurophysiologist, not a diagnosis.";
+
+nlohmann::ordered_json value(const std::optional<double>& v) {
+    return v ? nlohmann::ordered_json(*v) : nlohmann::ordered_json(nullptr);
+}
+
+std::string text(const std::optional<double>& v, int decimals = 2) {
+    if (!v) return "-";
+    char buffer[32];
+    std::snprintf(buffer, sizeof buffer, "%.*f", decimals, *v);
+    return buffer;
+}
+
+nlohmann::ordered_json to_json(const evoked::NcsMeasure& m) {
+    return {{"recording", m.recording},
+            {"kind", m.kind},
+            {"nerve", m.nerve},
+            {"muscle", m.muscle.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(m.muscle)},
+            {"side", m.side.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(m.side)},
+            {"stim_site", m.stim_site},
+            {"distance_mm", value(m.distance_mm)},
+            {"present", m.present},
+            {"onset_latency_ms", value(m.onset_latency_ms)},
+            {"peak_latency_ms", value(m.peak_latency_ms)},
+            {"amplitude_mv", value(m.amplitude_mv)},
+            {"peak_to_peak_mv", value(m.peak_to_peak_mv)},
+            {"negative_duration_ms", value(m.negative_duration_ms)},
+            {"negative_area_mv_ms", value(m.negative_area_mv_ms)},
+            {"sweeps_used", m.sweeps_used},
+            {"sweeps_excluded", m.sweeps_excluded},
+            {"presence_p_value", m.presence.tested ? nlohmann::ordered_json(m.presence.p_value) : nlohmann::ordered_json(nullptr)},
+            {"filter", m.filter},
+            {"notes", m.notes}};
+}
+
+nlohmann::ordered_json to_json(const evoked::FWaveResult& f) {
+    nlohmann::ordered_json latencies = nlohmann::ordered_json::array();
+    for (const auto& s : f.sweeps) latencies.push_back(value(s.f_latency_ms));
+    return {{"recording", f.recording},
+            {"nerve", f.nerve},
+            {"muscle", f.muscle},
+            {"side", f.side.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(f.side)},
+            {"m_latency_ms", value(f.m_latency_ms)},
+            {"m_amplitude_mv", value(f.m_amplitude_mv)},
+            {"f_count", f.f_count},
+            {"persistence", value(f.persistence)},
+            {"f_min_latency_ms", value(f.f_min_latency_ms)},
+            {"f_mean_latency_ms", value(f.f_mean_latency_ms)},
+            {"f_max_latency_ms", value(f.f_max_latency_ms)},
+            {"chronodispersion_ms", value(f.chronodispersion_ms)},
+            {"f_min_minus_m_ms", value(f.f_min_minus_m_ms)},
+            {"f_mean_amplitude_mv", value(f.f_mean_amplitude_mv)},
+            {"sweeps_used", f.sweeps_used},
+            {"sweeps_excluded", f.sweeps_excluded},
+            {"f_latency_ms_per_sweep", latencies},
+            {"filter", f.filter},
+            {"notes", f.notes}};
+}
+
+}  // namespace
+
+int run_ncs(const std::vector<std::string>& args) {
+    po::options_description options("options");
+    bool json = false;
+    options.add_options()("json", po::bool_switch(&json), "print one JSON document instead of text")(
+        "file", po::value<std::string>(), "the layout-v1 study file (also accepted as the first argument)");
+    po::positional_options_description positional;
+    positional.add("file", 1);
+    const auto vm = parse(
+        args, "edx ncs FILE [--json]",
+        "Measures every motor_ncs, sensory_ncs and f_wave recording. NCS: onset latency (first departure\n"
+        "from baseline, criterion in signals/norms/evoked_measurement.json), negative peak latency,\n"
+        "baseline-to-negative-peak and peak-to-peak amplitude, negative-phase duration and area, on the\n"
+        "aligned sweeps; conduction velocity between the sites of a motor nerve ((distance difference) /\n"
+        "(onset latency difference)) and, for a sensory nerve, distance / onset latency. F-waves: each\n"
+        "sweep on its own; minimal, mean and maximal latency, persistence, chronodispersion.",
+        options, positional);
+    if (!vm) return 0;
+    if (!vm->count("file")) throw UsageError("missing FILE");
+    const LayoutReader reader(vm->at("file").as<std::string>());
+    const std::string path = reader.path().string();
+    std::vector<evoked::NcsMeasure> ncs;
+    std::vector<evoked::FWaveResult> f_waves;
+    for (const auto& name : reader.recording_names()) {
+        const RecordingKind kind = reader.header(name).info.kind;
+        if (kind != RecordingKind::motor_ncs && kind != RecordingKind::sensory_ncs && kind != RecordingKind::f_wave) continue;
+        const Recording rec = reader.read(name);
+        try {
+            if (kind == RecordingKind::f_wave) {
+                f_waves.push_back(evoked::measure_f_wave(rec));
+            } else {
+                ncs.push_back(evoked::measure_ncs(rec));
+            }
+        } catch (const std::invalid_argument& e) {
+            throw InputError(path, "/recordings/" + name, e.what());
+        }
+    }
+    const auto velocities = evoked::conduction_velocities(ncs);
+
+    if (json) {
+        nlohmann::ordered_json out;
+        out["file"] = path;
+        out["notice"] = kNotice;
+        out["nerve_conduction"] = nlohmann::ordered_json::array();
+        for (const auto& m : ncs) out["nerve_conduction"].push_back(to_json(m));
+        out["conduction_velocities"] = nlohmann::ordered_json::array();
+        for (const auto& v : velocities) {
+            out["conduction_velocities"].push_back({{"kind", v.kind},
+                                                    {"nerve", v.nerve},
+                                                    {"side", v.side.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(v.side)},
+                                                    {"from_site", v.from_site.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(v.from_site)},
+                                                    {"to_site", v.to_site},
+                                                    {"distance_mm", v.distance_mm},
+                                                    {"latency_ms", v.latency_ms},
+                                                    {"cv_m_per_s", v.cv_m_per_s}});
+        }
+        out["f_waves"] = nlohmann::ordered_json::array();
+        for (const auto& f : f_waves) out["f_waves"].push_back(to_json(f));
+        std::cout << out.dump(2) << "\n";
+        return 0;
+    }
+    std::cout << kNotice << "\n\n";
+    if (!ncs.empty()) {
+        std::cout << "recording                                 onset_ms  peak_ms  amp_mV    p-p_mV    negdur_ms  area_mVms\n";
+        for (const auto& m : ncs) {
+            char line[256];
+            std::snprintf(line, sizeof line, "%-40s  %8s  %7s  %8s  %8s  %9s  %9s", m.recording.c_str(),
+                          text(m.onset_latency_ms).c_str(), text(m.peak_latency_ms).c_str(),
+                          text(m.amplitude_mv, m.kind == "sensory_ncs" ? 4 : 2).c_str(),
+                          text(m.peak_to_peak_mv, m.kind == "sensory_ncs" ? 4 : 2).c_str(),
+                          text(m.negative_duration_ms).c_str(),
+                          text(m.negative_area_mv_ms, m.kind == "sensory_ncs" ? 4 : 2).c_str());
+            std::cout << line << (m.present ? "" : "  (absent)") << "\n";
+            for (const auto& n : m.notes) std::cout << "    note: " << n << "\n";
+        }
+        std::cout << "\n";
+    }
+    for (const auto& v : velocities) {
+        std::cout << "CV " << v.nerve << (v.side.empty() ? "" : " " + v.side) << " "
+                  << (v.from_site.empty() ? std::string("stimulus") : v.from_site) << " -> " << v.to_site << ": "
+                  << text(v.cv_m_per_s, 1) << " m/s (" << text(v.distance_mm, 0) << " mm in " << text(v.latency_ms)
+                  << " ms)\n";
+    }
+    if (!velocities.empty()) std::cout << "\n";
+    for (const auto& f : f_waves) {
+        std::cout << f.recording << ": M " << text(f.m_latency_ms) << " ms; F-waves in " << f.f_count << " of "
+                  << f.sweeps_used << " sweeps (persistence " << text(f.persistence) << "), latency min "
+                  << text(f.f_min_latency_ms) << " / mean " << text(f.f_mean_latency_ms) << " / max "
+                  << text(f.f_max_latency_ms) << " ms, chronodispersion " << text(f.chronodispersion_ms) << " ms\n";
+        for (const auto& n : f.notes) std::cout << "    note: " << n << "\n";
+    }
+    if (ncs.empty() && f_waves.empty()) std::cout << "no nerve-conduction or F-wave recordings in " << path << "\n";
+    return 0;
+}
+
+}  // namespace edx::cli
