@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -10,7 +11,9 @@
 
 #include "cli.hpp"
 #include "edx/analysis/analysis_plan.hpp"
+#include "edx/emg/needle_emg_analysis.hpp"
 #include "edx/io/layout_reader.hpp"
+#include "emg_report.hpp"
 
 namespace edx::cli {
 
@@ -68,6 +71,16 @@ int run_analyze(const std::vector<std::string>& args) {
     const Study& study = reader.study_info();
     const auto plan = analysis::plan_analyses(headers, study.clinical_findings_json.has_value());
 
+    // Needle EMG of every needle_emg recording, and the localisation across them.
+    std::optional<emg::StudyEmgResult> needle;
+    {
+        Study needle_study;
+        for (const auto& h : headers) {
+            if (h.info.kind == RecordingKind::needle_emg) needle_study.recordings.push_back(reader.read(h.info.name));
+        }
+        if (!needle_study.recordings.empty()) needle = emg::analyse_study_emg(needle_study, {}, emg::NeedleEmgConfig::from_tables());
+    }
+
     if (json) {
         nlohmann::ordered_json doc;
         doc["file"] = reader.path().string();
@@ -88,6 +101,7 @@ int run_analyze(const std::vector<std::string>& args) {
         for (const auto& a : plan.skipped) {
             doc["skipped"].push_back({{"analysis", analysis::to_string(a.kind)}, {"recordings", a.recordings}, {"reason", a.reason}});
         }
+        if (needle) doc["emg"] = emg::to_json(*needle);
         std::cout << doc.dump(2) << "\n";
         return 0;
     }
@@ -109,6 +123,10 @@ int run_analyze(const std::vector<std::string>& args) {
     if (!plan.skipped.empty()) {
         std::cout << "\nnot applicable\n";
         for (const auto& a : plan.skipped) std::cout << "  " << analysis::to_string(a.kind) << ": " << a.reason << "\n";
+    }
+    if (needle) {
+        std::cout << "\nneedle EMG\n";
+        print_emg_text(std::cout, *needle);
     }
     return 0;
 }

@@ -7,6 +7,7 @@ int run_info(const std::vector<std::string>& args);
 int run_simulate(const std::vector<std::string>& args);
 int run_analyze(const std::vector<std::string>& args);
 int run_filter(const std::vector<std::string>& args);
+int run_emg(const std::vector<std::string>& args);
 int run_fair(const std::vector<std::string>& args);
 int run_hreflex(const std::vector<std::string>& args);
 int run_ncs(const std::vector<std::string>& args);
@@ -16,6 +17,7 @@ const std::vector<Command>& commands() {
         {"info", "list the recordings of a file: kinds, durations, sweeps, markers, non-finite samples", run_info},
         {"simulate", "write simulated recordings with known truth (layout v1 + truth JSON)", run_simulate},
         {"filter", "filter every recording (Butterworth, mains notch, zero-phase) into a new file", run_filter},
+        {"emg", "needle EMG: spontaneous activity, motor units, the call per muscle and the lesion localisation", run_emg},
         {"ncs", "nerve conduction (motor, sensory, velocities) and F-waves of every such recording", run_ncs},
         {"hreflex", "H-reflex: M and H latency and amplitude, H/M, Hmax/Mmax, expected latency, side to side", run_hreflex},
         {"fair", "dynamic FAIR H-wave delay per leg: latency time course, delay with 95% CI, onset, verdict", run_fair},
