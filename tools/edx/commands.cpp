@@ -7,6 +7,7 @@ int run_info(const std::vector<std::string>& args);
 int run_simulate(const std::vector<std::string>& args);
 int run_analyze(const std::vector<std::string>& args);
 int run_filter(const std::vector<std::string>& args);
+int run_diagnose(const std::vector<std::string>& args);
 int run_emg(const std::vector<std::string>& args);
 int run_fair(const std::vector<std::string>& args);
 int run_hreflex(const std::vector<std::string>& args);
@@ -22,6 +23,7 @@ const std::vector<Command>& commands() {
         {"hreflex", "H-reflex: M and H latency and amplitude, H/M, Hmax/Mmax, expected latency, side to side", run_hreflex},
         {"fair", "dynamic FAIR H-wave delay per leg: latency time course, delay with 95% CI, onset, verdict", run_fair},
         {"analyze", "run every analysis that applies to a file and summarise it", run_analyze},
+        {"diagnose", "how likely deep gluteal syndrome (which kind), L5/S1 radiculopathy or neither, and why", run_diagnose},
     };
     return table;
 }
