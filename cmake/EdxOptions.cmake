@@ -6,6 +6,11 @@ endif()
 option(EDX_BUILD_TESTS "Build the Catch2 test suite" ON)
 option(EDX_BUILD_BENCHMARKS "Build the benchmarks in tools/bench" ON)
 option(EDX_SANITIZE "Build with AddressSanitizer and UndefinedBehaviorSanitizer" OFF)
+# libFuzzer targets (tests/stream/frame_parser_fuzz.cpp) and a bounded fuzz
+# run as a ctest test (label fuzz). Needs clang: configure a build directory of
+# its own with -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_C_COMPILER=clang and build
+# the fuzz_* targets there.
+option(EDX_FUZZ "Build the libFuzzer targets and their bounded runs (clang only)" OFF)
 # The figures in the README are for a build tuned to the machine it runs on.
 # Vendors shipping binaries choose a portable baseline instead.
 set(EDX_ARCH "native" CACHE STRING

@@ -2,7 +2,8 @@
 # The two set-up commands of the README, on Debian 12 as root:
 #   tools/setup.sh example [FILE]  install what is missing, build, run `edx analyze` on a bundled example
 #   tools/setup.sh test            install what is missing, build the normal and the sanitizer
-#                                  configurations, run every test of both through ctest
+#                                  configurations, run every test of both through ctest, then a
+#                                  bounded libFuzzer run of the stream frame parser (clang build)
 # Re-running is cheap: packages already present are not reinstalled and builds are incremental.
 set -euo pipefail
 
@@ -13,7 +14,8 @@ jobs=$(nproc 2>/dev/null || echo 2)
 build_packages=(g++ cmake ninja-build pkg-config libeigen3-dev libhdf5-dev libboost-program-options-dev
                 nlohmann-json3-dev catch2)
 # The sanitizer configuration also exercises the optional FFTW3 engine, so both FFT engines are tested.
-test_packages=(libfftw3-dev)
+# clang and its runtime (libFuzzer) build the fuzz targets of the stream protocol.
+test_packages=(libfftw3-dev clang libclang-rt-14-dev)
 
 install_missing() {
     local missing=()
@@ -52,6 +54,13 @@ case "$mode" in
         configure_and_build build/sanitize -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEDX_SANITIZE=ON -DEDX_FFT=fftw
         ctest --test-dir "$root/build/release" -j "$jobs" --output-on-failure
         ctest --test-dir "$root/build/sanitize" -j "$jobs" --output-on-failure
+        # A bounded libFuzzer run on the stream protocol's frame parser (clang only; just the fuzz targets are built).
+        if [ ! -f "$root/build/fuzz/build.ninja" ]; then
+            cmake -S "$root" -B "$root/build/fuzz" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEDX_FUZZ=ON \
+                -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ >&2
+        fi
+        cmake --build "$root/build/fuzz" -j "$jobs" --target fuzz_frame_parser >&2
+        ctest --test-dir "$root/build/fuzz" -L fuzz --output-on-failure
         ;;
     *)
         echo "usage: tools/setup.sh example [FILE] | test" >&2

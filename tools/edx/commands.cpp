@@ -8,6 +8,8 @@ int run_simulate(const std::vector<std::string>& args);
 int run_analyze(const std::vector<std::string>& args);
 int run_filter(const std::vector<std::string>& args);
 int run_diagnose(const std::vector<std::string>& args);
+int run_stream(const std::vector<std::string>& args);
+int run_replay(const std::vector<std::string>& args);
 int run_emg(const std::vector<std::string>& args);
 int run_fair(const std::vector<std::string>& args);
 int run_hreflex(const std::vector<std::string>& args);
@@ -24,6 +26,8 @@ const std::vector<Command>& commands() {
         {"fair", "dynamic FAIR H-wave delay per leg: latency time course, delay with 95% CI, onset, verdict", run_fair},
         {"analyze", "run every analysis that applies to a file and summarise it", run_analyze},
         {"diagnose", "how likely deep gluteal syndrome (which kind), L5/S1 radiculopathy or neither, and why", run_diagnose},
+        {"stream", "serve live sessions (stream protocol v1 over TCP or stdin), events as JSON lines", run_stream},
+        {"replay", "stream a recording to `edx stream` as an acquisition system would", run_replay},
     };
     return table;
 }
