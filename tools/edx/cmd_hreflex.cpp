@@ -16,6 +16,7 @@
 #include "cli.hpp"
 #include "edx/evoked/h_norms.hpp"
 #include "edx/evoked/h_reflex.hpp"
+#include "edx/evoked/result_json.hpp"
 #include "edx/io/input_error.hpp"
 #include "edx/io/layout_reader.hpp"
 
@@ -25,10 +26,6 @@ namespace {
 
 constexpr const char* kNotice = "Decision support for a clinical neurophysiologist, not a diagnosis.";
 
-nlohmann::ordered_json value(const std::optional<double>& v) {
-    return v ? nlohmann::ordered_json(*v) : nlohmann::ordered_json(nullptr);
-}
-
 std::string text(const std::optional<double>& v, int decimals = 2) {
     if (!v) return "-";
     char buffer[32];
@@ -36,82 +33,7 @@ std::string text(const std::optional<double>& v, int decimals = 2) {
     return buffer;
 }
 
-nlohmann::ordered_json to_json(const evoked::HReflexResult& r) {
-    nlohmann::ordered_json j;
-    j["recording"] = r.recording;
-    j["side"] = r.side.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(r.side);
-    j["m_latency_ms"] = value(r.m_latency_ms);
-    j["m_amplitude_mv"] = value(r.m_amplitude_mv);
-    j["h_present"] = r.h_present;
-    j["h_latency_ms"] = value(r.h_latency_ms);
-    j["h_amplitude_mv"] = value(r.h_amplitude_mv);
-    j["h_m_ratio"] = value(r.h_m_ratio);
-    j["hmax_mmax"] = value(r.hmax_mmax);
-    j["expected_h_latency_ms"] = r.expected ? nlohmann::ordered_json(r.expected->latency_ms) : nlohmann::ordered_json(nullptr);
-    j["expected_h_latency_source"] =
-        r.expected ? nlohmann::ordered_json(r.expected->source) : nlohmann::ordered_json(nullptr);
-    j["expected_h_latency_status"] =
-        r.expected ? nlohmann::ordered_json(r.expected->status) : nlohmann::ordered_json(nullptr);
-    j["h_latency_minus_expected_ms"] = value(r.h_latency_minus_expected_ms);
-    j["sweeps_used"] = r.sweeps_used;
-    j["sweeps_excluded"] = r.sweeps_excluded;
-    j["excluded_by_reason"] = {{"non_finite", r.excluded_by_reason.non_finite},
-                               {"clipping", r.excluded_by_reason.clipping},
-                               {"artefact_overload", r.excluded_by_reason.artefact_overload}};
-    j["h_latency_min_ms"] = value(r.h_latency_min_ms);
-    j["h_latency_at_hmax_ms"] = value(r.h_latency_at_hmax_ms);
-    j["h_latency_sd_ms"] = value(r.h_latency_sd_ms);
-    j["h_peak_to_peak_mv"] = value(r.h_peak_to_peak_mv);
-    j["m_peak_to_peak_mv"] = value(r.m_peak_to_peak_mv);
-    j["hmax_mv"] = value(r.hmax_mv);
-    j["mmax_mv"] = value(r.mmax_mv);
-    j["mmax_basis"] = r.mmax_basis;
-    j["h_without_m"] = r.h_without_m;
-    j["h_presence"] = {{"tested", r.h_presence.tested},
-                       {"statistic", r.h_presence.statistic},
-                       {"critical_value", r.h_presence.critical_value},
-                       {"p_value", r.h_presence.p_value},
-                       {"alpha", r.h_presence.alpha},
-                       {"method", r.h_presence.method}};
-    auto fit = [](bool fitted, const std::string& reason) {
-        return nlohmann::ordered_json{{"fitted", fitted}, {"reason", reason.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(reason)}};
-    };
-    nlohmann::ordered_json rec;
-    rec["intensities"] = r.recruitment.intensities;
-    rec["m"] = fit(r.recruitment.m.fitted, r.recruitment.m.reason);
-    if (r.recruitment.m.fitted) {
-        rec["m"]["mmax_mv"] = r.recruitment.m.mmax_mv;
-        rec["m"]["i50_ma"] = r.recruitment.m.i50_ma;
-        rec["m"]["threshold_ma"] = r.recruitment.m.threshold_ma;
-        rec["m"]["plateau_reached"] = r.recruitment.m.plateau_reached;
-    }
-    rec["h"] = fit(r.recruitment.h.fitted, r.recruitment.h.reason);
-    if (r.recruitment.h.fitted) {
-        rec["h"]["model"] = r.recruitment.h.model;
-        rec["h"]["hmax_mv"] = r.recruitment.h.hmax_mv;
-        rec["h"]["intensity_at_hmax_ma"] = r.recruitment.h.intensity_at_hmax_ma;
-        rec["h"]["threshold_ma"] = r.recruitment.h.threshold_ma;
-        rec["h"]["i50_ma"] = r.recruitment.h.i50_ma;
-    }
-    rec["threshold_fraction"] = r.recruitment.threshold_fraction;
-    j["recruitment"] = rec;
-    j["filter"] = r.filter;
-    j["notes"] = r.notes;
-    nlohmann::ordered_json sweeps = nlohmann::ordered_json::array();
-    for (const auto& s : r.sweeps) {
-        sweeps.push_back({{"sweep", s.sweep_index},
-                          {"time_s", s.time_s},
-                          {"intensity_ma", std::isfinite(s.intensity_ma) ? nlohmann::ordered_json(s.intensity_ma) : nlohmann::ordered_json(nullptr)},
-                          {"position", s.position.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(s.position)},
-                          {"excluded", s.excluded ? nlohmann::ordered_json(s.exclusion_reason) : nlohmann::ordered_json(nullptr)},
-                          {"m_onset_ms", value(s.m_onset_ms)},
-                          {"m_amplitude_mv", value(s.m_amplitude_mv)},
-                          {"h_onset_ms", value(s.h_onset_ms)},
-                          {"h_amplitude_mv", value(s.h_amplitude_mv)}});
-    }
-    j["sweeps"] = sweeps;
-    return j;
-}
+
 
 void print_text(const evoked::HReflexResult& r) {
     std::cout << r.recording << (r.side.empty() ? "" : " (" + r.side + ")") << "\n";
@@ -229,18 +151,9 @@ int run_hreflex(const std::vector<std::string>& args) {
         out["file"] = path;
         out["notice"] = kNotice;
         out["recordings"] = nlohmann::ordered_json::array();
-        for (const auto& r : results) out["recordings"].push_back(to_json(r));
+        for (const auto& r : results) out["recordings"].push_back(evoked::to_json(r));
         if (sides) {
-            out["side_to_side"] = {{"left_recording", left->recording},
-                                   {"right_recording", right->recording},
-                                   {"difference_ms", sides->difference_ms},
-                                   {"limit_ms", sides->limit.limit_ms},
-                                   {"limit_source", sides->limit.source},
-                                   {"limit_status", sides->limit.status},
-                                   {"limit_rule", sides->limit.rule},
-                                   {"beyond_limit", sides->beyond_limit},
-                                   {"classic_limit_ms", sides->classic_limit_ms},
-                                   {"beyond_classic_limit", sides->beyond_classic_limit}};
+            out["side_to_side"] = evoked::to_json(*sides, left->recording, right->recording);
         } else {
             out["side_to_side"] = nullptr;
             if (!no_sides.empty()) out["side_to_side_note"] = no_sides;

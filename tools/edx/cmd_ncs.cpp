@@ -14,6 +14,7 @@
 #include "cli.hpp"
 #include "edx/evoked/f_wave.hpp"
 #include "edx/evoked/ncs.hpp"
+#include "edx/evoked/result_json.hpp"
 #include "edx/io/input_error.hpp"
 #include "edx/io/layout_reader.hpp"
 
@@ -23,10 +24,6 @@ namespace {
 
 constexpr const char* kNotice = "Decision support for a clinical neurophysiologist, not a diagnosis.";
 
-nlohmann::ordered_json value(const std::optional<double>& v) {
-    return v ? nlohmann::ordered_json(*v) : nlohmann::ordered_json(nullptr);
-}
-
 std::string text(const std::optional<double>& v, int decimals = 2) {
     if (!v) return "-";
     char buffer[32];
@@ -34,51 +31,9 @@ std::string text(const std::optional<double>& v, int decimals = 2) {
     return buffer;
 }
 
-nlohmann::ordered_json to_json(const evoked::NcsMeasure& m) {
-    return {{"recording", m.recording},
-            {"kind", m.kind},
-            {"nerve", m.nerve},
-            {"muscle", m.muscle.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(m.muscle)},
-            {"side", m.side.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(m.side)},
-            {"stim_site", m.stim_site},
-            {"distance_mm", value(m.distance_mm)},
-            {"present", m.present},
-            {"onset_latency_ms", value(m.onset_latency_ms)},
-            {"peak_latency_ms", value(m.peak_latency_ms)},
-            {"amplitude_mv", value(m.amplitude_mv)},
-            {"peak_to_peak_mv", value(m.peak_to_peak_mv)},
-            {"negative_duration_ms", value(m.negative_duration_ms)},
-            {"negative_area_mv_ms", value(m.negative_area_mv_ms)},
-            {"sweeps_used", m.sweeps_used},
-            {"sweeps_excluded", m.sweeps_excluded},
-            {"presence_p_value", m.presence.tested ? nlohmann::ordered_json(m.presence.p_value) : nlohmann::ordered_json(nullptr)},
-            {"filter", m.filter},
-            {"notes", m.notes}};
-}
 
-nlohmann::ordered_json to_json(const evoked::FWaveResult& f) {
-    nlohmann::ordered_json latencies = nlohmann::ordered_json::array();
-    for (const auto& s : f.sweeps) latencies.push_back(value(s.f_latency_ms));
-    return {{"recording", f.recording},
-            {"nerve", f.nerve},
-            {"muscle", f.muscle},
-            {"side", f.side.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(f.side)},
-            {"m_latency_ms", value(f.m_latency_ms)},
-            {"m_amplitude_mv", value(f.m_amplitude_mv)},
-            {"f_count", f.f_count},
-            {"persistence", value(f.persistence)},
-            {"f_min_latency_ms", value(f.f_min_latency_ms)},
-            {"f_mean_latency_ms", value(f.f_mean_latency_ms)},
-            {"f_max_latency_ms", value(f.f_max_latency_ms)},
-            {"chronodispersion_ms", value(f.chronodispersion_ms)},
-            {"f_min_minus_m_ms", value(f.f_min_minus_m_ms)},
-            {"f_mean_amplitude_mv", value(f.f_mean_amplitude_mv)},
-            {"sweeps_used", f.sweeps_used},
-            {"sweeps_excluded", f.sweeps_excluded},
-            {"f_latency_ms_per_sweep", latencies},
-            {"filter", f.filter},
-            {"notes", f.notes}};
-}
+
+
 
 }  // namespace
 
@@ -125,20 +80,11 @@ int run_ncs(const std::vector<std::string>& args) {
         out["file"] = path;
         out["notice"] = kNotice;
         out["nerve_conduction"] = nlohmann::ordered_json::array();
-        for (const auto& m : ncs) out["nerve_conduction"].push_back(to_json(m));
+        for (const auto& m : ncs) out["nerve_conduction"].push_back(evoked::to_json(m));
         out["conduction_velocities"] = nlohmann::ordered_json::array();
-        for (const auto& v : velocities) {
-            out["conduction_velocities"].push_back({{"kind", v.kind},
-                                                    {"nerve", v.nerve},
-                                                    {"side", v.side.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(v.side)},
-                                                    {"from_site", v.from_site.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(v.from_site)},
-                                                    {"to_site", v.to_site},
-                                                    {"distance_mm", v.distance_mm},
-                                                    {"latency_ms", v.latency_ms},
-                                                    {"cv_m_per_s", v.cv_m_per_s}});
-        }
+        for (const auto& v : velocities) out["conduction_velocities"].push_back(evoked::to_json(v));
         out["f_waves"] = nlohmann::ordered_json::array();
-        for (const auto& f : f_waves) out["f_waves"].push_back(to_json(f));
+        for (const auto& f : f_waves) out["f_waves"].push_back(evoked::to_json(f));
         std::cout << out.dump(2) << "\n";
         return 0;
     }
