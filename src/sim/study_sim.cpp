@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <stdexcept>
 
 #include "edx/signals/table.hpp"
@@ -10,6 +11,7 @@
 #include "edx/sim/ncs_sim.hpp"
 #include "edx/sim/needle_emg.hpp"
 #include "edx/sim/random.hpp"
+#include "motor_norms.hpp"
 #include "physiology_table.hpp"
 
 namespace edx::sim {
@@ -314,9 +316,19 @@ SimulatedStudy simulate_study(const StudySpec& spec, std::uint64_t seed) {
             f.f_present = loss < 1.0;
             add(out, simulate_f_wave(f, seed));
         }
+        // A subject's two legs have similar SNAPs: one amplitude per nerve for
+        // the subject, and a small deviation per leg (independent draws per leg
+        // would make healthy legs look asymmetric beyond the 0.5 ratio cut-off).
+        Random snap_draws = Random::stream(seed, "study_snap_amplitudes");
+        const double side_log_sd = detail::value(detail::ncs_table, "/sensory/common/side_to_side_log_sd");
+        std::map<std::string, double> subject_snap_mv;
+        for (const std::string& nerve : {std::string("sural"), std::string("superficial_peroneal")}) {
+            subject_snap_mv[nerve] = detail::distribution(detail::ncs_table, "/sensory/" + nerve + "/amplitude_mv").draw_lognormal(snap_draws);
+        }
         for (const std::string& side : {lesion_side, other_side(lesion_side)}) {
             for (const std::string& nerve : {std::string("sural"), std::string("superficial_peroneal")}) {
                 SensoryNcsConfig s;
+                s.amplitude_mv = subject_snap_mv[nerve] * std::exp(side_log_sd * snap_draws.normal());
                 s.name = nerve + "_" + side;
                 s.nerve = nerve;
                 s.side = side;
