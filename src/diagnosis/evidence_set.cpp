@@ -179,7 +179,8 @@ EvidenceSet collect_evidence(const EvidenceModel& model, const ClinicalCase& c, 
         }
         if (d.significant && !*d.significant) shown += ", not significantly different from no delay";
         add(set, model, "fair_h_delay", q, "electrodiagnosis.fair_delay", shown);
-        if (q > 0.0 && q < 1.0) {
+        const bool straddles = d.ci95_lo_ms && d.ci95_hi_ms && *d.ci95_lo_ms < criterion && criterion < *d.ci95_hi_ms;
+        if (straddles) {
             set.notes.push_back(format("The FAIR delay counts as positive with probability %.2f: its 95%% interval "
                                        "(normal approximation) straddles the %.2f ms criterion.",
                                        q, criterion));

@@ -158,6 +158,22 @@ TEST_CASE("a FAIR delay whose interval straddles the criterion counts in proport
     REQUIRE(counted(evidence_of(make_case(json::object()), edx), "fair_h_delay")->p_positive == 1.0);
 }
 
+TEST_CASE("the straddling note appears only when the interval holds the criterion", "[diagnosis][evidence]") {
+    auto notes_for = [](double lo, double hi) {
+        EdxFindings edx;
+        edx.fair_delay = FairDelayFinding{true, (lo + hi) / 2.0, lo, hi, true, "left"};
+        std::size_t n = 0;
+        for (const auto& note : evidence_of(make_case(json::object()), edx).notes) {
+            n += note.find("straddles") != std::string::npos ? 1 : 0;
+        }
+        return n;
+    };
+    REQUIRE(notes_for(1.5, 2.5) == 1);
+    // Well beyond the 1.86 ms criterion: q is below 1 only by rounding, and no note.
+    REQUIRE(notes_for(2.47, 2.91) == 0);
+    REQUIRE(notes_for(0.1, 0.6) == 0);
+}
+
 TEST_CASE("cyclical symptoms count for women and are set aside for men", "[diagnosis][evidence]") {
     REQUIRE(counted(evidence_of(make_case({{"patient", {{"sex", "female"}}}, {"history", {{"cyclical_symptoms", "yes"}}}})),
                     "cyclical_symptoms") != nullptr);
