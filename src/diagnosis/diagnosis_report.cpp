@@ -121,7 +121,8 @@ ordered_json to_json(const Diagnosis& d, const EvidenceModel& model) {
     return j;
 }
 
-std::string to_text(const Diagnosis& d) {
+std::string to_text(const Diagnosis& d, TextDetail detail) {
+    const bool full = detail == TextDetail::full;
     std::ostringstream out;
     out << d.notice << "\n\n";
     if (!d.case_id.empty()) out << "case " << d.case_id << "\n";
@@ -161,7 +162,7 @@ std::string to_text(const Diagnosis& d) {
             << plain(k.against) << "; LR " << ratio(k.lr_dgs_vs_radiculopathy) << ", " << ratio(k.lr_dgs_vs_other) << ", "
             << ratio(k.lr_radiculopathy_vs_other) << "\n";
     }
-    if (!d.not_counted.empty()) {
+    if (full && !d.not_counted.empty()) {
         out << "\nobserved but not counted\n";
         for (const auto& s : d.not_counted) out << "  " << s.origin << " (" << s.finding << "): " << s.reason << "\n";
     }
@@ -173,8 +174,13 @@ std::string to_text(const Diagnosis& d) {
         out << "\nnotes\n";
         for (const auto& n : d.notes) out << "  - " << n << "\n";
     }
-    out << "\nassumptions\n";
-    for (const auto& a : d.assumptions) out << "  - " << a.text << sources_text(a.sources) << "\n";
+    if (full) {
+        out << "\nassumptions\n";
+        for (const auto& a : d.assumptions) out << "  - " << a.text << sources_text(a.sources) << "\n";
+    } else {
+        out << "\n" << d.assumptions.size() << " assumptions and " << d.not_counted.size()
+            << " findings observed but not counted: edx diagnose lists them\n";
+    }
     if (!d.prior_sensitivity.empty()) {
         out << "\nP(deep gluteal syndrome) with the same findings under each referral context:";
         for (const auto& [context, p] : d.prior_sensitivity) out << " " << context << " " << percent(p) << ";";

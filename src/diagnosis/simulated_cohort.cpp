@@ -1,8 +1,11 @@
 #include "edx/diagnosis/simulated_cohort.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <exception>
 #include <stdexcept>
+#include <thread>
 
 #include "edx/diagnosis/case_file.hpp"
 #include "edx/sim/random.hpp"
@@ -165,6 +168,8 @@ void CohortOptions::validate() const {
         if (!(p >= 0.0 && p <= 1.0)) fail(std::string(name) + ": must lie in [0, 1]");
     }
     if (with_edx && !edx_source) fail("edx_source: must be set when with_edx");
+    if (threads < 0) fail("threads: must be 0 (every core) or more");
+    protocol.validate();
     diagnosis.validate();
 }
 
@@ -185,8 +190,10 @@ CohortReport run_cohort(const CohortOptions& options) {
     for (const auto& v : context.top) top_prior.push_back(v.value);
     const auto leaf_prior = model.leaf_prior(top_prior);
 
-    CohortReport report;
-    for (int i = 0; i < options.patients; ++i) {
+    // Each patient draws from streams of its own seed, so patients are
+    // independent and run in parallel with the same results in any order.
+    std::vector<CohortPatientResult> results(static_cast<std::size_t>(options.patients));
+    auto simulate_patient = [&](int i) {
         SimulatedPatient p;
         p.index = i;
         p.seed = options.seed * 1000003ull + static_cast<std::uint64_t>(i);
@@ -220,6 +227,7 @@ CohortReport run_cohort(const CohortOptions& options) {
 
         // The study: a lesion at the condition's site, axonal in a share of patients.
         sim::StudySpec& s = p.study_spec;
+        s = options.protocol;
         s.subject_id = cs.case_id;
         s.lesion = sim::lesion_site_of(p.condition);
         s.side = side;
@@ -253,6 +261,29 @@ CohortReport run_cohort(const CohortOptions& options) {
         res.p_other = d.hypothesis("other").posterior.mean;
         res.leading = d.leading;
         res.edx_markers = edx.known_count();
+        results[static_cast<std::size_t>(i)] = res;
+    };
+    const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+    const int threads = std::min(options.patients, static_cast<int>(options.threads > 0 ? static_cast<unsigned>(options.threads) : cores));
+    std::atomic<int> next{0};
+    std::vector<std::exception_ptr> errors(static_cast<std::size_t>(threads));
+    auto worker = [&](int t) {
+        try {
+            for (int i = next++; i < options.patients; i = next++) simulate_patient(i);
+        } catch (...) {
+            errors[static_cast<std::size_t>(t)] = std::current_exception();
+            next = options.patients;
+        }
+    };
+    std::vector<std::thread> pool;
+    for (int t = 1; t < threads; ++t) pool.emplace_back(worker, t);
+    worker(0);
+    for (auto& th : pool) th.join();
+    for (const auto& e : errors) {
+        if (e) std::rethrow_exception(e);
+    }
+    CohortReport report;
+    for (const auto& res : results) {
         report.truth_counts[res.truth] += 1;
         report.patients.push_back(res);
     }

@@ -57,11 +57,10 @@ TEST_CASE("the bundled examples are called as built with their EDX markers (prov
 TEST_CASE("simulated patients are told apart: DGS vs radiculopathy AUC at least 0.9 with EDX markers (provisional)",
           "[diagnosis][cohort]") {
     // PROVISIONAL: the EDX markers come from the simulator truth with the rates
-    // of signals/physiology/clinical_findings.json /provisional_edx, not yet
-    // from the evoked and needle-EMG analyses of the recordings; this test is to
-    // be switched to the real analyses (CohortOptions::edx_source) when they
-    // exist. Context sciatica_no_lumbar_lesion: DGS prior 0.19, so 300 patients
-    // hold about 55 with DGS and 60 with radiculopathy.
+    // of signals/physiology/clinical_findings.json /provisional_edx; the same
+    // claim on markers the engine finds in the recordings is
+    // tests/analysis/analysed_cohort_test.cpp. Context sciatica_no_lumbar_lesion:
+    // DGS prior 0.19, so 300 patients hold about 55 with DGS and 60 with radiculopathy.
     CohortOptions o;
     o.patients = 300;
     o.referral_context = "sciatica_no_lumbar_lesion";

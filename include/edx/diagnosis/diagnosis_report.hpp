@@ -22,7 +22,10 @@ namespace edx::diagnosis {
 //  sources: {key: citation} (those cited), monte_carlo: {samples, seed}}
 nlohmann::ordered_json to_json(const Diagnosis& diagnosis, const EvidenceModel& model = EvidenceModel::bundled());
 
-std::string to_text(const Diagnosis& diagnosis);
+// full: everything, as edx diagnose prints it. summary: without the list of
+// assumptions and of findings not counted (their number is given), for edx analyze.
+enum class TextDetail { full, summary };
+std::string to_text(const Diagnosis& diagnosis, TextDetail detail = TextDetail::full);
 
 // The evidence model as a table for people (`edx diagnose --model`): priors by
 // referral context, subtype priors, and for every finding and hypothesis

@@ -60,7 +60,13 @@ struct CohortOptions {
     double lumbar_mri_done_probability = 0.7;  // 0 for contexts that already exclude a lumbar lesion
     double pelvic_mri_done_probability = 0.2;
     DiagnosisOptions diagnosis{2000, 0x4447534e4f5345ull};
-    EdxFindingsSource edx_source = provisional_edx_findings;
+    EdxFindingsSource edx_source = provisional_edx_findings;  // called from several threads at once
+    // The recording protocol of the simulated studies (sample rates, FAIR
+    // sweeps, needle muscles and durations); lesion, side, age and the FAIR
+    // delay come from each patient. Without simulate_recordings only the
+    // H-reflex part is simulated, at the least cost.
+    sim::StudySpec protocol;
+    int threads = 0;  // patients simulated in parallel; 0: every core
     void validate() const;  // throws std::invalid_argument naming the field
 };
 
