@@ -17,6 +17,7 @@
 #include "edx/diagnosis/case_file.hpp"
 #include "edx/diagnosis/evidence_model.hpp"
 #include "edx/diagnosis/inference.hpp"
+#include "analysis/analysed_markers.hpp"
 #include "edx/diagnosis/simulated_cohort.hpp"
 
 using namespace edx::diagnosis;
@@ -64,6 +65,9 @@ int main(int argc, char** argv) {
     CohortOptions options;
     options.patients = 500;
     bool context_given = false;
+    // --analysed: whole studies simulated and analysed by the engine; the EDX
+    // markers are what edx::analysis finds in the recordings, not the truth.
+    bool analysed = false;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         const auto next = [&] {
@@ -81,10 +85,16 @@ int main(int argc, char** argv) {
         else if (a == "--seed") options.seed = std::stoull(next());
         else if (a == "--samples") options.diagnosis.samples = std::stoi(next());
         else if (a == "--recordings") options.simulate_recordings = true;
+        else if (a == "--analysed") analysed = true;
+        else if (a == "--threads") options.threads = std::stoi(next());
         else {
-            std::fprintf(stderr, "usage: bench_diagnosis [--patients N] [--context ID] [--seed S] [--samples N] [--recordings]\n");
+            std::fprintf(stderr, "usage: bench_diagnosis [--patients N] [--context ID] [--seed S] [--samples N] [--recordings] [--analysed] [--threads N]\n");
             return 2;
         }
+    }
+    if (analysed) {
+        options.simulate_recordings = true;
+        options.edx_source = edx::test::analysed_markers;
     }
     const EvidenceModel& model = EvidenceModel::bundled();
     std::printf("edx diagnosis benchmark (decision support, not a diagnosis)\n");
@@ -95,9 +105,13 @@ int main(int argc, char** argv) {
                 "(signals/physiology/clinical_findings.json); each examination test done with probability %.2f, lumbar MRI %.2f, "
                 "pelvic MRI %.2f\n",
                 options.examination_done_probability, options.lumbar_mri_done_probability, options.pelvic_mri_done_probability);
-    std::printf("EDX markers: PROVISIONAL, derived from the simulator truth (signals/physiology/clinical_findings.json "
-                "/provisional_edx)%s\n",
-                options.simulate_recordings ? "; whole studies simulated" : "; H-reflex recordings only simulated");
+    if (analysed) {
+        std::printf("EDX markers: found by the engine's analyses (edx::analysis) in whole simulated studies\n");
+    } else {
+        std::printf("EDX markers: PROVISIONAL, derived from the simulator truth (signals/physiology/clinical_findings.json "
+                    "/provisional_edx)%s\n",
+                    options.simulate_recordings ? "; whole studies simulated" : "; H-reflex recordings only simulated");
+    }
 
     // Beta matching.
     double worst = 0.0, worst_rel = 0.0;
@@ -161,7 +175,9 @@ int main(int argc, char** argv) {
             const auto t0 = std::chrono::steady_clock::now();
             const auto report = run_cohort(options);
             const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-            print_report(context + (with_edx ? ": with EDX markers (provisional)" : ": clinical findings only"), report, s);
+            print_report(context + (with_edx ? (analysed ? ": with EDX markers (analysed)" : ": with EDX markers (provisional)")
+                                                : ": clinical findings only"),
+                         report, s);
         }
     }
     return 0;

@@ -1,8 +1,10 @@
-// edx analyze FILE [--json]: validates a study, lists its recordings and the
-// analyses that apply to them (and those that do not, with the reason).
+// edx analyze FILE [--out results.h5] [--clinical CASE.json] [--json]: runs
+// every analysis that applies to a study (edx::analysis::analyse_study), prints
+// a summary a clinician reads at a glance, and stores the results document
+// beside the recordings. With a case file, the diagnosis of the symptomatic leg.
+#include <cmath>
 #include <cstdio>
 #include <iostream>
-#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -11,37 +13,134 @@
 
 #include "cli.hpp"
 #include "edx/analysis/analysis_plan.hpp"
-#include "edx/emg/needle_emg_analysis.hpp"
+#include "edx/analysis/edx_markers.hpp"
+#include "edx/analysis/study_analysis.hpp"
+#include "edx/diagnosis/case_file.hpp"
+#include "edx/diagnosis/diagnosis_report.hpp"
+#include "edx/diagnosis/inference.hpp"
+#include "edx/io/input_error.hpp"
 #include "edx/io/layout_reader.hpp"
+#include "edx/io/layout_writer.hpp"
 #include "emg_report.hpp"
 
 namespace edx::cli {
 
 namespace {
 
-constexpr const char* disclaimer =
-    "Decision support for a clinical neurophysiologist, not a diagnosis.";
+constexpr const char* kNotice = "Decision support for a clinical neurophysiologist, not a diagnosis.";
 
-std::string recording_line(const RecordingHeader& h, const NonFiniteReport& nf) {
-    std::string line = h.info.name + "  " + std::string(to_string(h.info.kind));
-    if (!h.info.side.empty()) line += ", " + h.info.side;
-    if (!h.info.muscle.empty()) line += ", " + h.info.muscle;
-    if (h.form == SampleForm::sweeps) {
-        line += ", " + std::to_string(h.sweep_count) + " sweeps";
-    } else {
-        char duration[32];
-        std::snprintf(duration, sizeof duration, "%.1f s", h.duration_s());
-        line += std::string(", ") + duration;
-    }
-    std::string states;
-    for (const auto& m : h.markers) {
-        for (const char* key : {"position", "contraction"}) {
-            if (auto v = m.value_of(key)) states += (states.empty() ? "" : " > ") + std::string(*v);
+std::string num(const std::optional<double>& v, int decimals = 2) {
+    if (!v || !std::isfinite(*v)) return "-";
+    char buffer[32];
+    std::snprintf(buffer, sizeof buffer, "%.*f", decimals, *v);
+    return buffer;
+}
+
+std::string label(const std::string& name, const std::string& side) {
+    return name + (side.empty() ? "" : " (" + side + ")");
+}
+
+void print_h_reflex(const analysis::StudyAnalysis& a) {
+    if (a.h_reflex.empty()) return;
+    std::cout << "\nH-reflex\n";
+    for (const auto& r : a.h_reflex) {
+        std::cout << "  " << label(r.recording, r.side) << ": M " << num(r.m_latency_ms) << " ms " << num(r.m_amplitude_mv)
+                  << " mV; ";
+        if (r.h_present) {
+            std::cout << "H " << num(r.h_latency_ms) << " ms " << num(r.h_amplitude_mv) << " mV, H/M " << num(r.h_m_ratio);
+        } else {
+            std::cout << "H absent";
         }
+        if (r.expected) {
+            std::cout << "; expected " << num(r.expected->latency_ms) << " ms [" << r.expected->source << "]";
+        }
+        std::cout << "; " << r.sweeps_used << " sweeps used, " << r.sweeps_excluded << " excluded\n";
     }
-    if (!states.empty()) line += ", " + states;
-    if (nf.count) line += ", " + std::to_string(nf.count) + " non-finite samples (excluded from measurement)";
-    return line;
+    const auto& s = a.h_side_to_side;
+    if (s.comparison) {
+        std::cout << "  side to side " << num(s.comparison->difference_ms) << " ms, limit " << num(s.comparison->limit.limit_ms, 1)
+                  << " ms [" << s.comparison->limit.source << "]: "
+                  << (s.comparison->beyond_limit ? "BEYOND the limit" : "within the limit") << "\n";
+    } else if (!s.note.empty()) {
+        std::cout << "  side to side " << s.note << "\n";
+    }
+}
+
+void print_fair(const analysis::StudyAnalysis& a) {
+    if (a.fair.empty()) return;
+    std::cout << "\nFAIR H-wave delay (FAIR minus anatomic H latency)\n";
+    for (const auto& f : a.fair) {
+        const auto& e = f.estimate;
+        std::cout << "  " << label(f.name, f.side) << ": ";
+        if (e.status != evoked::FairStatus::ok) {
+            std::cout << "insufficient data: " << f.reason << "\n";
+            continue;
+        }
+        std::cout << num(e.delay_ms) << " ms, 95% CI [" << num(e.ci95_lo_ms) << ", " << num(e.ci95_hi_ms) << "], "
+                  << (*e.positive ? "POSITIVE" : "negative") << " against " << num(e.criterion_ms) << " ms"
+                  << (*e.criterion_in_ci ? " (borderline)" : "") << ", "
+                  << (*e.significant ? "differs from zero" : "not distinguishable from zero");
+        if (e.onset_after_fair_s) std::cout << "; appeared " << num(e.onset_after_fair_s, 1) << " s after the FAIR marker";
+        std::cout << " (" << e.n_anatomic << " anatomic, " << e.n_fair << " FAIR sweeps)\n";
+    }
+    if (a.fair_legs && a.fair_legs->delay_difference_ms) {
+        const auto& c = *a.fair_legs;
+        std::cout << "  " << c.first_side << " minus " << c.second_side << ": " << num(c.delay_difference_ms) << " ms, 95% CI ["
+                  << num(c.delay_difference_ci95_lo_ms) << ", " << num(c.delay_difference_ci95_hi_ms) << "]\n";
+    }
+}
+
+void print_ncs(const analysis::StudyAnalysis& a) {
+    if (a.ncs.empty() && a.f_waves.empty()) return;
+    std::cout << "\nnerve conduction\n";
+    for (const auto& m : a.ncs) {
+        const bool sensory = m.kind == "sensory_ncs";
+        std::cout << "  " << (sensory ? "SNAP " : "CMAP ") << m.nerve << (m.side.empty() ? "" : " " + m.side) << ", "
+                  << m.stim_site << ": ";
+        if (!m.present) {
+            std::cout << "absent\n";
+            continue;
+        }
+        std::optional<double> amplitude = m.amplitude_mv;
+        if (sensory && amplitude) *amplitude *= 1000.0;
+        std::cout << "onset " << num(m.onset_latency_ms) << " ms, peak " << num(m.peak_latency_ms) << " ms, amplitude "
+                  << num(amplitude, sensory ? 1 : 2) << (sensory ? " uV" : " mV") << "\n";
+    }
+    for (const auto& v : a.conduction_velocities) {
+        std::cout << "  velocity " << v.nerve << (v.side.empty() ? "" : " " + v.side) << " "
+                  << (v.from_site.empty() ? "" : v.from_site + "-") << v.to_site << ": " << num(v.cv_m_per_s, 1) << " m/s\n";
+    }
+    for (const auto& f : a.f_waves) {
+        std::cout << "  F-waves " << f.nerve << (f.side.empty() ? "" : " " + f.side) << ": minimal " << num(f.f_min_latency_ms)
+                  << " ms, mean " << num(f.f_mean_latency_ms) << " ms, persistence " << num(f.persistence ? std::optional<double>(*f.persistence * 100.0) : std::nullopt, 0)
+                  << "%, chronodispersion " << num(f.chronodispersion_ms) << " ms\n";
+    }
+}
+
+std::string marker(const std::optional<bool>& v, const char* yes = "yes", const char* no = "no") {
+    return v ? (*v ? yes : no) : "not examined";
+}
+
+void print_markers(const analysis::StudyAnalysis& a) {
+    std::cout << "\nelectrodiagnostic markers      left                 right\n";
+    const auto left = analysis::edx_markers(a, "left");
+    const auto right = analysis::edx_markers(a, "right");
+    auto row = [](const char* name, const std::string& l, const std::string& r) {
+        char line[160];
+        std::snprintf(line, sizeof line, "  %-28s %-20s %s\n", name, l.c_str(), r.c_str());
+        std::cout << line;
+    };
+    auto fair = [](const diagnosis::EdxFindings& f) {
+        if (!f.fair_delay) return std::string("not examined");
+        return std::string(f.fair_delay->positive ? "POSITIVE " : "negative ") + num(f.fair_delay->delay_ms) + " ms";
+    };
+    row("FAIR H-wave delay", fair(left), fair(right));
+    row("peroneal-division pattern", marker(left.peroneal_division_denervation_pattern), marker(right.peroneal_division_denervation_pattern));
+    row("paraspinal fibrillations", marker(left.paraspinal_spontaneous_activity), marker(right.paraspinal_spontaneous_activity));
+    row("gluteal muscles abnormal", marker(left.gluteal_involvement), marker(right.gluteal_involvement));
+    row("sural SNAP reduced", marker(left.sural_snap_reduced), marker(right.sural_snap_reduced));
+    row("sup. peroneal SNAP reduced", marker(left.superficial_peroneal_snap_reduced), marker(right.superficial_peroneal_snap_reduced));
+    row("H later than other side", marker(left.h_side_to_side_abnormal), marker(right.h_side_to_side_abnormal));
 }
 
 }  // namespace
@@ -49,85 +148,109 @@ std::string recording_line(const RecordingHeader& h, const NonFiniteReport& nf) 
 int run_analyze(const std::vector<std::string>& args) {
     po::options_description options("options");
     bool json = false;
-    options.add_options()("json", po::bool_switch(&json), "print one JSON document instead of text")(
-        "file", po::value<std::string>(), "the layout-v1 study file (also accepted as the first argument)");
+    analysis::StudyAnalysisOptions settings;
+    options.add_options()("file", po::value<std::string>(), "the layout-v1 study file (also accepted as the first argument)")(
+        "out", po::value<std::string>(), "write the study with its results document (/results/document) to this file, atomically")(
+        "clinical", po::value<std::string>(),
+        "a case file (signals/examples/README-case-schema.md): adds the diagnosis of its symptomatic leg; "
+        "without it, a case stored in the study's /clinical is used")(
+        "criterion-ms", po::value<double>(&settings.fair.criterion_ms)->default_value(settings.fair.criterion_ms),
+        "FAIR delay at or above which a leg is positive")(
+        "json", po::bool_switch(&json), "print the results document instead of text");
     po::positional_options_description positional;
     positional.add("file", 1);
-    const auto vm = parse(args, "edx analyze FILE [--json]",
-                          "Runs every analysis that applies to a study and summarises it. Lists the recordings\n"
-                          "and, for each analysis, whether it applies and why (e.g. FAIR delay needs\n"
-                          "position=anatomic and position=fair markers).",
+    const auto vm = parse(args, "edx analyze FILE [--out results.h5] [--clinical CASE.json] [--json]",
+                          "Runs every analysis that applies to a study: H-reflex (and the two legs compared), the FAIR\n"
+                          "H-wave delay, motor and sensory NCS with velocities, F-waves, needle EMG with the lesion\n"
+                          "localisation; derives the electrodiagnostic markers of each leg; with a case file, the\n"
+                          "diagnosis. Says which analyses do not apply and why, and which recordings could not be\n"
+                          "analysed. --out keeps recordings and results in one file that edx diagnose --results reads.",
                           options, positional);
     if (!vm) return 0;
     if (!vm->count("file")) throw UsageError("missing FILE");
+    try {
+        settings.validate();
+    } catch (const std::invalid_argument& e) {
+        throw UsageError(std::string("--criterion-ms: ") + e.what());
+    }
 
     const LayoutReader reader(vm->at("file").as<std::string>());
+    const std::string path = reader.path().string();
+    Study study = reader.read_study();
     std::vector<RecordingHeader> headers;
-    std::vector<NonFiniteReport> non_finite;
-    for (const auto& name : reader.recording_names()) {
-        headers.push_back(reader.header(name));
-        non_finite.push_back(reader.scan_non_finite(name));
-    }
-    const Study& study = reader.study_info();
-    const auto plan = analysis::plan_analyses(headers, study.clinical_findings_json.has_value());
+    for (const auto& name : reader.recording_names()) headers.push_back(reader.header(name));
+    const auto plan = analysis::plan_analyses(headers, study.clinical_findings_json.has_value() || vm->count("clinical"));
 
-    // Needle EMG of every needle_emg recording, and the localisation across them.
-    std::optional<emg::StudyEmgResult> needle;
-    {
-        Study needle_study;
-        for (const auto& h : headers) {
-            if (h.info.kind == RecordingKind::needle_emg) needle_study.recordings.push_back(reader.read(h.info.name));
+    // The case: --clinical, else the study's own /clinical; parsed before any work so a bad one stops early.
+    const auto& model = diagnosis::EvidenceModel::bundled();
+    std::optional<diagnosis::ClinicalCase> clinical;
+    if (vm->count("clinical")) {
+        clinical = diagnosis::read_case_file(vm->at("clinical").as<std::string>(), model);
+    } else if (study.clinical_findings_json) {
+        nlohmann::json doc;
+        try {
+            doc = nlohmann::json::parse(*study.clinical_findings_json);
+        } catch (const nlohmann::json::parse_error& e) {
+            throw InputError(path, "/clinical", std::string("findings are not valid JSON: ") + e.what());
         }
-        if (!needle_study.recordings.empty()) needle = emg::analyse_study_emg(needle_study, {}, emg::NeedleEmgConfig::from_tables());
+        clinical = diagnosis::parse_case(doc, path + ":/clinical", model);
+    }
+
+    const auto result = analysis::analyse_study(study, settings);
+    auto document = analysis::results_document(result);
+    document["file"] = path;
+    document["skipped_analyses"] = nlohmann::ordered_json::array();
+    for (const auto& s : plan.skipped) {
+        document["skipped_analyses"].push_back({{"analysis", analysis::to_string(s.kind)}, {"recordings", s.recordings}, {"reason", s.reason}});
+    }
+    std::optional<diagnosis::Diagnosis> dx;
+    if (clinical) {
+        const auto findings = analysis::edx_markers(result, clinical->symptomatic_side);
+        dx = diagnosis::diagnose(model, *clinical, findings);
+        document["diagnosis"] = diagnosis::to_json(*dx, model);
+    } else {
+        document["diagnosis"] = nullptr;
+    }
+
+    if (vm->count("out")) {
+        Study out = std::move(study);
+        out.results_json = document.dump();
+        write_study(out, vm->at("out").as<std::string>());
     }
 
     if (json) {
-        nlohmann::ordered_json doc;
-        doc["file"] = reader.path().string();
-        doc["notice"] = disclaimer;
-        doc["subject_id"] = study.subject_id;
-        doc["recordings"] = nlohmann::ordered_json::array();
-        for (std::size_t i = 0; i < headers.size(); ++i) {
-            doc["recordings"].push_back({{"name", headers[i].info.name},
-                                         {"kind", to_string(headers[i].info.kind)},
-                                         {"side", headers[i].info.side},
-                                         {"muscle", headers[i].info.muscle},
-                                         {"non_finite_samples", non_finite[i].count}});
-        }
-        for (const auto* list : {"planned", "skipped"}) doc[list] = nlohmann::ordered_json::array();
-        for (const auto& a : plan.planned) {
-            doc["planned"].push_back({{"analysis", analysis::to_string(a.kind)}, {"recordings", a.recordings}, {"reason", a.reason}});
-        }
-        for (const auto& a : plan.skipped) {
-            doc["skipped"].push_back({{"analysis", analysis::to_string(a.kind)}, {"recordings", a.recordings}, {"reason", a.reason}});
-        }
-        if (needle) doc["emg"] = emg::to_json(*needle);
-        std::cout << doc.dump(2) << "\n";
+        std::cout << document.dump(2) << "\n";
         return 0;
     }
-
-    std::cout << "edx analyze  " << reader.path().string() << "\n" << disclaimer << "\n\n";
-    std::cout << "subject " << (study.subject_id.empty() ? "(no id)" : study.subject_id);
-    if (study.subject.age_years) std::cout << ", age " << *study.subject.age_years << " y";
-    if (study.subject.height_cm) std::cout << ", height " << *study.subject.height_cm << " cm";
-    std::cout << "\n\n" << headers.size() << " recordings\n";
-    for (std::size_t i = 0; i < headers.size(); ++i) std::cout << "  " << recording_line(headers[i], non_finite[i]) << "\n";
-
-    std::map<analysis::AnalysisKind, std::vector<const analysis::PlannedAnalysis*>> planned;
-    for (const auto& a : plan.planned) planned[a.kind].push_back(&a);
-    std::cout << "\nanalyses that apply\n";
-    for (const auto& [kind, items] : planned) {
-        std::cout << "  " << analysis::to_string(kind) << " (" << items.size() << ")\n";
-        for (const auto* a : items) std::cout << "      " << a->reason << "\n";
+    std::cout << "edx analyze  " << path << "\n" << kNotice << "\n\n";
+    std::cout << "subject " << (result.subject_id.empty() ? "(no id)" : result.subject_id);
+    const auto& subject = reader.study_info().subject;
+    if (subject.age_years) std::cout << ", age " << *subject.age_years << " y";
+    if (subject.height_cm) std::cout << ", height " << *subject.height_cm << " cm";
+    std::cout << "; " << headers.size() << " recordings\n";
+    print_h_reflex(result);
+    print_fair(result);
+    print_ncs(result);
+    if (result.emg) {
+        std::cout << "\nneedle EMG (edx emg for the detail)\n";
+        print_emg_summary(std::cout, *result.emg);
+    }
+    print_markers(result);
+    if (dx) {
+        std::cout << "\n" << diagnosis::to_text(*dx, diagnosis::TextDetail::summary);
+    } else {
+        std::cout << "\nno clinical findings: add --clinical CASE.json for the diagnosis (schema: "
+                     "signals/examples/README-case-schema.md)\n";
     }
     if (!plan.skipped.empty()) {
         std::cout << "\nnot applicable\n";
-        for (const auto& a : plan.skipped) std::cout << "  " << analysis::to_string(a.kind) << ": " << a.reason << "\n";
+        for (const auto& s : plan.skipped) std::cout << "  " << analysis::to_string(s.kind) << ": " << s.reason << "\n";
     }
-    if (needle) {
-        std::cout << "\nneedle EMG\n";
-        print_emg_text(std::cout, *needle);
+    if (!result.not_analysed.empty()) {
+        std::cout << "\nnot analysed\n";
+        for (const auto& n : result.not_analysed) std::cout << "  " << n.recording << ": " << n.reason << "\n";
     }
+    if (vm->count("out")) std::cout << "\nresults written to " << vm->at("out").as<std::string>() << "\n";
     return 0;
 }
 

@@ -43,6 +43,32 @@ emg::SnapFinding parse_snap(const std::string& text) {
     return s;
 }
 
+void print_emg_summary(std::ostream& out, const emg::StudyEmgResult& r) {
+    for (const auto& rec : r.recordings) {
+        out << "  " << rec.muscle << (rec.side.empty() ? "" : " " + rec.side) << ": ";
+        if (rec.spontaneous) {
+            const auto& s = *rec.spontaneous;
+            out << "rest grade " << emg::grade_label(s.grade) << " (fib " << num(s.fibrillations_per_min, 0) << ", PSW "
+                << num(s.psw_per_min, 0) << " /min)";
+        } else {
+            out << "rest not recorded";
+        }
+        const auto& m = rec.muap;
+        out << "; " << m.n_units << " MUAP" << (m.n_units == 1 ? "" : "s") << " " << opt(m.mean_amplitude_uv, 0, " uV") << " "
+            << opt(m.mean_duration_ms, 1, " ms") << "; " << emg::to_string(rec.call.call) << "\n";
+    }
+    for (const auto& loc : r.localisations) {
+        out << "  localisation" << (loc.side.empty() ? "" : " (" + loc.side + ")") << ": " << loc.pattern << "\n";
+        for (std::size_t i = 0; i < loc.ranked.size() && i < 3; ++i) {
+            const auto& s = loc.ranked[i];
+            out << "    " << i + 1 << ". " << s.label << "  " << num(s.score, 3) << "\n";
+            if (i == 0) {
+                for (const auto& a : s.against_site) out << "         against: " << a << "\n";
+            }
+        }
+    }
+}
+
 void print_emg_text(std::ostream& out, const emg::StudyEmgResult& r) {
     for (const auto& rec : r.recordings) {
         out << rec.name << "  " << rec.muscle << (rec.side.empty() ? "" : ", " + rec.side) << "\n";

@@ -15,5 +15,7 @@ namespace edx::cli {
 emg::SnapFinding parse_snap(const std::string& text);
 
 void print_emg_text(std::ostream& out, const emg::StudyEmgResult& result);
+// One line per muscle and the three leading sites, for edx analyze.
+void print_emg_summary(std::ostream& out, const emg::StudyEmgResult& result);
 
 }  // namespace edx::cli
