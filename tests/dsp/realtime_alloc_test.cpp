@@ -1,13 +1,9 @@
 // The real-time rule, proven: after start-up, 60 s of simulated 16-channel
 // streaming through the filter, the sweep cutter and artefact suppression
-// make no heap allocation. This program replaces the global operator new and
-// delete to count allocations, so it is a test executable of its own.
+// make no heap allocation. tests/support/allocation_counter.cpp counts them.
 #include <catch2/catch.hpp>
 
-#include <atomic>
 #include <cmath>
-#include <cstdlib>
-#include <new>
 #include <random>
 #include <vector>
 
@@ -16,53 +12,12 @@
 #include "edx/dsp/notch.hpp"
 #include "edx/dsp/sos_filter.hpp"
 #include "edx/dsp/sweep_cutter.hpp"
-
-namespace {
-std::atomic<bool> g_counting{false};
-std::atomic<std::size_t> g_allocations{0};
-
-void* counted_alloc(std::size_t size) {
-    if (g_counting.load(std::memory_order_relaxed)) g_allocations.fetch_add(1, std::memory_order_relaxed);
-    if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-    throw std::bad_alloc();
-}
-
-void* counted_aligned_alloc(std::size_t size, std::align_val_t align) {
-    if (g_counting.load(std::memory_order_relaxed)) g_allocations.fetch_add(1, std::memory_order_relaxed);
-    const auto a = static_cast<std::size_t>(align);
-    if (void* p = std::aligned_alloc(a, (size + a - 1) / a * a)) return p;
-    throw std::bad_alloc();
-}
-}  // namespace
-
-void* operator new(std::size_t size) { return counted_alloc(size); }
-void* operator new[](std::size_t size) { return counted_alloc(size); }
-void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
-    try { return counted_alloc(size); } catch (...) { return nullptr; }
-}
-void* operator new[](std::size_t size, const std::nothrow_t&) noexcept {
-    try { return counted_alloc(size); } catch (...) { return nullptr; }
-}
-void* operator new(std::size_t size, std::align_val_t a) { return counted_aligned_alloc(size, a); }
-void* operator new[](std::size_t size, std::align_val_t a) { return counted_aligned_alloc(size, a); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
-void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+#include "support/allocation_counter.hpp"
 
 using namespace edx::dsp;
 
 TEST_CASE("the allocation counter sees allocations (the test can fail)", "[dsp][realtime]") {
-    g_allocations = 0;
-    g_counting = true;
-    auto* v = new std::vector<float>(100);
-    g_counting = false;
-    delete v;
-    CHECK(g_allocations.load() >= 2);
+    REQUIRE(edx::test::counter_sees_allocations());
 }
 
 TEST_CASE("60 s of 16-channel streaming allocates nothing after warm-up", "[dsp][realtime]") {
@@ -111,11 +66,11 @@ TEST_CASE("60 s of 16-channel streaming allocates nothing after warm-up", "[dsp]
 
     std::int64_t b = 0;
     for (; b < 1000; ++b) run_block(b);  // warm-up: 1 s
-    g_allocations = 0;
-    g_counting = true;
+    edx::test::reset_allocation_count();
+    edx::test::start_counting_allocations();
     for (; b < 61000; ++b) run_block(b);  // 60 s
-    g_counting = false;
-    const std::size_t allocations = g_allocations.load();
+    edx::test::stop_counting_allocations();
+    const std::size_t allocations = edx::test::allocations_counted();
     INFO(sweeps << " sweeps cut (" << flagged << " flagged missing data)");
     CHECK(allocations == 0);
     CHECK(sweeps >= 119);

@@ -1,64 +1,19 @@
 // The real-time rule for the FAIR online estimator, proven: after
 // construction, feeding markers and 200 sweeps and recomputing the estimate
-// (bootstrap included) after every sweep makes no heap allocation. This
-// program replaces the global operator new and delete to count allocations,
-// so it is a test executable of its own.
+// (bootstrap included) after every sweep makes no heap allocation
+// (tests/support/allocation_counter.cpp counts them).
 #include <catch2/catch.hpp>
 
-#include <atomic>
 #include <cmath>
-#include <cstdlib>
-#include <new>
 #include <vector>
 
 #include "edx/evoked/fair_online.hpp"
-
-namespace {
-std::atomic<bool> g_counting{false};
-std::atomic<std::size_t> g_allocations{0};
-
-void* counted_alloc(std::size_t size) {
-    if (g_counting.load(std::memory_order_relaxed)) g_allocations.fetch_add(1, std::memory_order_relaxed);
-    if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-    throw std::bad_alloc();
-}
-
-void* counted_aligned_alloc(std::size_t size, std::align_val_t align) {
-    if (g_counting.load(std::memory_order_relaxed)) g_allocations.fetch_add(1, std::memory_order_relaxed);
-    const auto a = static_cast<std::size_t>(align);
-    if (void* p = std::aligned_alloc(a, (size + a - 1) / a * a)) return p;
-    throw std::bad_alloc();
-}
-}  // namespace
-
-void* operator new(std::size_t size) { return counted_alloc(size); }
-void* operator new[](std::size_t size) { return counted_alloc(size); }
-void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
-    try { return counted_alloc(size); } catch (...) { return nullptr; }
-}
-void* operator new[](std::size_t size, const std::nothrow_t&) noexcept {
-    try { return counted_alloc(size); } catch (...) { return nullptr; }
-}
-void* operator new(std::size_t size, std::align_val_t a) { return counted_aligned_alloc(size, a); }
-void* operator new[](std::size_t size, std::align_val_t a) { return counted_aligned_alloc(size, a); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
-void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+#include "support/allocation_counter.hpp"
 
 using namespace edx::evoked;
 
 TEST_CASE("the allocation counter sees allocations (the test can fail)", "[fair][realtime]") {
-    g_allocations = 0;
-    g_counting = true;
-    auto* v = new std::vector<double>(100);
-    g_counting = false;
-    delete v;
-    CHECK(g_allocations.load() >= 2);
+    REQUIRE(edx::test::counter_sees_allocations());
 }
 
 TEST_CASE("feeding and updating the FAIR online estimator allocates nothing after construction",
@@ -70,8 +25,8 @@ TEST_CASE("feeding and updating the FAIR online estimator allocates nothing afte
     std::vector<double> jitter(200);
     for (std::size_t i = 0; i < jitter.size(); ++i) jitter[i] = 0.3 * std::sin(1.7 * static_cast<double>(i));
 
-    g_allocations = 0;
-    g_counting = true;
+    edx::test::reset_allocation_count();
+    edx::test::start_counting_allocations();
     double t = 0.0;
     int statuses_ok = 0, estimates_ok = 0;
     std::size_t k = 0;
@@ -93,8 +48,8 @@ TEST_CASE("feeding and updating the FAIR online estimator allocates nothing afte
         }
         t += 1.0;
     }
-    g_counting = false;
-    REQUIRE(g_allocations.load() == 0);
+    edx::test::stop_counting_allocations();
+    REQUIRE(edx::test::allocations_counted() == 0);
     // The run did real work: every input accepted, estimates with a delay.
     REQUIRE(statuses_ok == 210);
     REQUIRE(estimates_ok > 150);

@@ -3,13 +3,9 @@
 // gap and overlap handling, sweep cutting, hand-off to the worker) makes no
 // heap allocation on the producer thread, with stimuli, markers, a gap and an
 // overlap on the way. The worker thread (measurement) may allocate and is not
-// counted. This program replaces the global operator new, so it is a test
-// executable of its own.
+// counted (tests/support/allocation_counter.cpp counts per thread).
 #include <catch2/catch.hpp>
 
-#include <atomic>
-#include <cstdlib>
-#include <new>
 #include <random>
 #include <vector>
 
@@ -17,60 +13,13 @@
 
 #include "edx/stream/frame_encoder.hpp"
 #include "edx/stream/session.hpp"
-
-namespace {
-thread_local bool t_counting = false;
-std::atomic<std::size_t> g_allocations{0};
-
-void* counted_alloc(std::size_t size) {
-    if (t_counting) g_allocations.fetch_add(1, std::memory_order_relaxed);
-    if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-    throw std::bad_alloc();
-}
-void* counted_aligned_alloc(std::size_t size, std::align_val_t align) {
-    if (t_counting) g_allocations.fetch_add(1, std::memory_order_relaxed);
-    const auto a = static_cast<std::size_t>(align);
-    if (void* p = std::aligned_alloc(a, (size + a - 1) / a * a)) return p;
-    throw std::bad_alloc();
-}
-
-// Counts allocations of this thread while alive.
-struct Counting {
-    Counting() { t_counting = true; }
-    ~Counting() { t_counting = false; }
-};
-}  // namespace
-
-void* operator new(std::size_t size) { return counted_alloc(size); }
-void* operator new[](std::size_t size) { return counted_alloc(size); }
-void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
-    try { return counted_alloc(size); } catch (...) { return nullptr; }
-}
-void* operator new[](std::size_t size, const std::nothrow_t&) noexcept {
-    try { return counted_alloc(size); } catch (...) { return nullptr; }
-}
-void* operator new(std::size_t size, std::align_val_t a) { return counted_aligned_alloc(size, a); }
-void* operator new[](std::size_t size, std::align_val_t a) { return counted_aligned_alloc(size, a); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
-void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+#include "support/allocation_counter.hpp"
 
 using namespace edx::stream;
 using nlohmann::json;
 
-TEST_CASE("the allocation counter sees this thread's allocations (the test can fail)", "[stream][realtime]") {
-    g_allocations = 0;
-    {
-        Counting c;
-        auto* v = new std::vector<float>(100);
-        delete v;
-    }
-    CHECK(g_allocations.load() >= 2);
+TEST_CASE("the allocation counter sees allocations (the test can fail)", "[stream][realtime]") {
+    REQUIRE(edx::test::counter_sees_allocations());
 }
 
 TEST_CASE("60 s of 16-channel streaming through the session's input path allocates nothing after warm-up",
@@ -109,13 +58,13 @@ TEST_CASE("60 s of 16-channel streaming through the session's input path allocat
     auto offer = [&](auto&& call) {
         PushStatus s;
         {
-            Counting c;
+            edx::test::CountingScope c;
             s = call();
         }
         while (s == PushStatus::busy) {
             ++busy;
             session.wait_for_room(std::chrono::milliseconds(20));  // off the real-time path: not counted
-            Counting c;
+            edx::test::CountingScope c;
             s = call();
         }
         return s;
@@ -125,7 +74,7 @@ TEST_CASE("60 s of 16-channel streaming through the session's input path allocat
     std::size_t before_warm = 0;
     while (index < total) {
         if (index == warm_up) {
-            before_warm = g_allocations.load();
+            before_warm = edx::test::allocations_counted();
         }
         if (index % 10000 == 0) offer([&] { return session.stimulus(index + 400, 20.0); });  // 2 Hz
         if (index % 400000 == 0) offer([&] { return session.marker(index, labels[(index / 400000) % 3]); });
@@ -137,7 +86,7 @@ TEST_CASE("60 s of 16-channel streaming through the session's input path allocat
         while (taken < block) {
             std::size_t n;
             {
-                Counting c;
+                edx::test::CountingScope c;
                 n = session.samples(bytes + taken * channels * 2, block - taken);
             }
             taken += n;
@@ -150,11 +99,11 @@ TEST_CASE("60 s of 16-channel streaming through the session's input path allocat
         if (index == 40 * 20000) {
             // An overlap: refused, its samples ignored.
             REQUIRE(offer([&] { return session.begin_samples(index - 10, block); }) == PushStatus::refused);
-            Counting c;
+            edx::test::CountingScope c;
             REQUIRE(session.samples(bytes, block) == block);
         }
     }
-    const std::size_t steady = g_allocations.load() - before_warm;
+    const std::size_t steady = edx::test::allocations_counted() - before_warm;
     offer([&] { return session.end(); });
     done = true;
     REQUIRE(session.wait_finished(std::chrono::seconds(300)));
