@@ -1,5 +1,7 @@
 #include "cli.hpp"
 
+#include <cmath>
+#include <cstdio>
 #include <iostream>
 
 namespace edx::cli {
@@ -18,6 +20,13 @@ std::optional<po::variables_map> parse(const std::vector<std::string>& args, std
     }
     po::notify(vm);
     return vm;
+}
+
+std::string fixed_text(const std::optional<double>& value, int decimals) {
+    if (!value || !std::isfinite(*value)) return "-";
+    char buffer[48];
+    std::snprintf(buffer, sizeof buffer, "%.*f", decimals, *value);
+    return buffer;
 }
 
 }  // namespace edx::cli

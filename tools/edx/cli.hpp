@@ -36,4 +36,10 @@ std::optional<po::variables_map> parse(const std::vector<std::string>& args, std
                                        std::string_view summary, const po::options_description& options,
                                        const po::positional_options_description& positional = {});
 
+// A value for a text report: fixed decimals, "-" when it does not exist or is not finite.
+std::string fixed_text(const std::optional<double>& value, int decimals = 2);
+
+// The notice every clinical output opens with.
+inline constexpr const char* kDecisionSupportNotice = "Decision support for a clinical neurophysiologist, not a diagnosis.";
+
 }  // namespace edx::cli

@@ -27,15 +27,6 @@ namespace edx::cli {
 
 namespace {
 
-constexpr const char* kNotice = "Decision support for a clinical neurophysiologist, not a diagnosis.";
-
-std::string num(const std::optional<double>& v, int decimals = 2) {
-    if (!v || !std::isfinite(*v)) return "-";
-    char buffer[32];
-    std::snprintf(buffer, sizeof buffer, "%.*f", decimals, *v);
-    return buffer;
-}
-
 std::string label(const std::string& name, const std::string& side) {
     return name + (side.empty() ? "" : " (" + side + ")");
 }
@@ -44,21 +35,21 @@ void print_h_reflex(const analysis::StudyAnalysis& a) {
     if (a.h_reflex.empty()) return;
     std::cout << "\nH-reflex\n";
     for (const auto& r : a.h_reflex) {
-        std::cout << "  " << label(r.recording, r.side) << ": M " << num(r.m_latency_ms) << " ms " << num(r.m_amplitude_mv)
+        std::cout << "  " << label(r.recording, r.side) << ": M " << fixed_text(r.m_latency_ms) << " ms " << fixed_text(r.m_amplitude_mv)
                   << " mV; ";
         if (r.h_present) {
-            std::cout << "H " << num(r.h_latency_ms) << " ms " << num(r.h_amplitude_mv) << " mV, H/M " << num(r.h_m_ratio);
+            std::cout << "H " << fixed_text(r.h_latency_ms) << " ms " << fixed_text(r.h_amplitude_mv) << " mV, H/M " << fixed_text(r.h_m_ratio);
         } else {
             std::cout << "H absent";
         }
         if (r.expected) {
-            std::cout << "; expected " << num(r.expected->latency_ms) << " ms [" << r.expected->source << "]";
+            std::cout << "; expected " << fixed_text(r.expected->latency_ms) << " ms [" << r.expected->source << "]";
         }
         std::cout << "; " << r.sweeps_used << " sweeps used, " << r.sweeps_excluded << " excluded\n";
     }
     const auto& s = a.h_side_to_side;
     if (s.comparison) {
-        std::cout << "  side to side " << num(s.comparison->difference_ms) << " ms, limit " << num(s.comparison->limit.limit_ms, 1)
+        std::cout << "  side to side " << fixed_text(s.comparison->difference_ms) << " ms, limit " << fixed_text(s.comparison->limit.limit_ms, 1)
                   << " ms [" << s.comparison->limit.source << "]: "
                   << (s.comparison->beyond_limit ? "BEYOND the limit" : "within the limit") << "\n";
     } else if (!s.note.empty()) {
@@ -76,17 +67,17 @@ void print_fair(const analysis::StudyAnalysis& a) {
             std::cout << "insufficient data: " << f.reason << "\n";
             continue;
         }
-        std::cout << num(e.delay_ms) << " ms, 95% CI [" << num(e.ci95_lo_ms) << ", " << num(e.ci95_hi_ms) << "], "
-                  << (*e.positive ? "POSITIVE" : "negative") << " against " << num(e.criterion_ms) << " ms"
+        std::cout << fixed_text(e.delay_ms) << " ms, 95% CI [" << fixed_text(e.ci95_lo_ms) << ", " << fixed_text(e.ci95_hi_ms) << "], "
+                  << (*e.positive ? "POSITIVE" : "negative") << " against " << fixed_text(e.criterion_ms) << " ms"
                   << (*e.criterion_in_ci ? " (borderline)" : "") << ", "
                   << (*e.significant ? "differs from zero" : "not distinguishable from zero");
-        if (e.onset_after_fair_s) std::cout << "; appeared " << num(e.onset_after_fair_s, 1) << " s after the FAIR marker";
+        if (e.onset_after_fair_s) std::cout << "; appeared " << fixed_text(e.onset_after_fair_s, 1) << " s after the FAIR marker";
         std::cout << " (" << e.n_anatomic << " anatomic, " << e.n_fair << " FAIR sweeps)\n";
     }
     if (a.fair_legs && a.fair_legs->delay_difference_ms) {
         const auto& c = *a.fair_legs;
-        std::cout << "  " << c.first_side << " minus " << c.second_side << ": " << num(c.delay_difference_ms) << " ms, 95% CI ["
-                  << num(c.delay_difference_ci95_lo_ms) << ", " << num(c.delay_difference_ci95_hi_ms) << "]\n";
+        std::cout << "  " << c.first_side << " minus " << c.second_side << ": " << fixed_text(c.delay_difference_ms) << " ms, 95% CI ["
+                  << fixed_text(c.delay_difference_ci95_lo_ms) << ", " << fixed_text(c.delay_difference_ci95_hi_ms) << "]\n";
     }
 }
 
@@ -103,17 +94,17 @@ void print_ncs(const analysis::StudyAnalysis& a) {
         }
         std::optional<double> amplitude = m.amplitude_mv;
         if (sensory && amplitude) *amplitude *= 1000.0;
-        std::cout << "onset " << num(m.onset_latency_ms) << " ms, peak " << num(m.peak_latency_ms) << " ms, amplitude "
-                  << num(amplitude, sensory ? 1 : 2) << (sensory ? " uV" : " mV") << "\n";
+        std::cout << "onset " << fixed_text(m.onset_latency_ms) << " ms, peak " << fixed_text(m.peak_latency_ms) << " ms, amplitude "
+                  << fixed_text(amplitude, sensory ? 1 : 2) << (sensory ? " uV" : " mV") << "\n";
     }
     for (const auto& v : a.conduction_velocities) {
         std::cout << "  velocity " << v.nerve << (v.side.empty() ? "" : " " + v.side) << " "
-                  << (v.from_site.empty() ? "" : v.from_site + "-") << v.to_site << ": " << num(v.cv_m_per_s, 1) << " m/s\n";
+                  << (v.from_site.empty() ? "" : v.from_site + "-") << v.to_site << ": " << fixed_text(v.cv_m_per_s, 1) << " m/s\n";
     }
     for (const auto& f : a.f_waves) {
-        std::cout << "  F-waves " << f.nerve << (f.side.empty() ? "" : " " + f.side) << ": minimal " << num(f.f_min_latency_ms)
-                  << " ms, mean " << num(f.f_mean_latency_ms) << " ms, persistence " << num(f.persistence ? std::optional<double>(*f.persistence * 100.0) : std::nullopt, 0)
-                  << "%, chronodispersion " << num(f.chronodispersion_ms) << " ms\n";
+        std::cout << "  F-waves " << f.nerve << (f.side.empty() ? "" : " " + f.side) << ": minimal " << fixed_text(f.f_min_latency_ms)
+                  << " ms, mean " << fixed_text(f.f_mean_latency_ms) << " ms, persistence " << fixed_text(f.persistence ? std::optional<double>(*f.persistence * 100.0) : std::nullopt, 0)
+                  << "%, chronodispersion " << fixed_text(f.chronodispersion_ms) << " ms\n";
     }
 }
 
@@ -132,7 +123,7 @@ void print_markers(const analysis::StudyAnalysis& a) {
     };
     auto fair = [](const diagnosis::EdxFindings& f) {
         if (!f.fair_delay) return std::string("not examined");
-        return std::string(f.fair_delay->positive ? "POSITIVE " : "negative ") + num(f.fair_delay->delay_ms) + " ms";
+        return std::string(f.fair_delay->positive ? "POSITIVE " : "negative ") + fixed_text(f.fair_delay->delay_ms) + " ms";
     };
     row("FAIR H-wave delay", fair(left), fair(right));
     row("peroneal-division pattern", marker(left.peroneal_division_denervation_pattern), marker(right.peroneal_division_denervation_pattern));
@@ -222,7 +213,7 @@ int run_analyze(const std::vector<std::string>& args) {
         std::cout << document.dump(2) << "\n";
         return 0;
     }
-    std::cout << "edx analyze  " << path << "\n" << kNotice << "\n\n";
+    std::cout << "edx analyze  " << path << "\n" << kDecisionSupportNotice << "\n\n";
     std::cout << "subject " << (result.subject_id.empty() ? "(no id)" : result.subject_id);
     const auto& subject = reader.study_info().subject;
     if (subject.age_years) std::cout << ", age " << *subject.age_years << " y";

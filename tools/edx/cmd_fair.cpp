@@ -22,33 +22,24 @@ namespace edx::cli {
 
 namespace {
 
-constexpr const char* kNotice = "Decision support for a clinical neurophysiologist, not a diagnosis.";
-
-std::string number(const std::optional<double>& v, int decimals = 2) {
-    if (!v) return "-";
-    char buffer[32];
-    std::snprintf(buffer, sizeof buffer, "%.*f", decimals, *v);
-    return buffer;
-}
-
 void print_text(const evoked::FairAnalysis& a) {
     const evoked::FairEstimate& e = a.estimate;
     std::cout << a.name << (a.side.empty() ? "" : " (" + a.side + ")") << "\n";
     if (e.status != evoked::FairStatus::ok) {
         std::cout << "  insufficient data: " << a.reason << "\n";
     } else {
-        std::cout << "  FAIR delay " << number(e.delay_ms) << " ms, 95% CI [" << number(e.ci95_lo_ms) << ", "
-                  << number(e.ci95_hi_ms) << "]: " << (*e.positive ? "POSITIVE" : "negative") << " against "
-                  << number(e.criterion_ms) << " ms"
+        std::cout << "  FAIR delay " << fixed_text(e.delay_ms) << " ms, 95% CI [" << fixed_text(e.ci95_lo_ms) << ", "
+                  << fixed_text(e.ci95_hi_ms) << "]: " << (*e.positive ? "POSITIVE" : "negative") << " against "
+                  << fixed_text(e.criterion_ms) << " ms"
                   << (*e.criterion_in_ci ? " (borderline: the interval holds the criterion)" : "") << "; "
-                  << (*e.significant ? "significant" : "not significant") << " (p = " << number(e.p_value, 3)
+                  << (*e.significant ? "significant" : "not significant") << " (p = " << fixed_text(e.p_value, 3)
                   << ")\n";
-        std::cout << "  anatomic " << number(e.anatomic_latency_ms) << " ms (" << e.n_anatomic << " sweeps), FAIR "
-                  << number(e.fair_latency_ms) << " ms (" << e.n_plateau << " of " << e.n_fair
+        std::cout << "  anatomic " << fixed_text(e.anatomic_latency_ms) << " ms (" << e.n_anatomic << " sweeps), FAIR "
+                  << fixed_text(e.fair_latency_ms) << " ms (" << e.n_plateau << " of " << e.n_fair
                   << " FAIR sweeps, from the onset on)";
         if (e.onset_after_fair_s) {
-            std::cout << "; delay appeared " << number(e.onset_after_fair_lo_s, 1) << "-"
-                      << number(e.onset_after_fair_s, 1) << " s after the FAIR marker";
+            std::cout << "; delay appeared " << fixed_text(e.onset_after_fair_lo_s, 1) << "-"
+                      << fixed_text(e.onset_after_fair_s, 1) << " s after the FAIR marker";
         }
         std::cout << "\n";
     }
@@ -60,8 +51,8 @@ void print_text(const evoked::FairAnalysis& a) {
     for (const auto& s : a.time_course) {
         char line[160];
         std::snprintf(line, sizeof line, "  %5zu %8.1f  %-13s %7s  %-8s %8s  %s", s.sweep_index, s.time_s,
-                      s.position.empty() ? "(none)" : s.position.c_str(), number(s.time_in_position_s, 1).c_str(),
-                      number(s.h_latency_ms).c_str(), number(s.minus_anatomic_ms).c_str(),
+                      s.position.empty() ? "(none)" : s.position.c_str(), fixed_text(s.time_in_position_s, 1).c_str(),
+                      fixed_text(s.h_latency_ms).c_str(), fixed_text(s.minus_anatomic_ms).c_str(),
                       std::string(evoked::to_string(s.role)).c_str());
         std::cout << line << (s.exclusion_reason.empty() ? "" : " (" + s.exclusion_reason + ")") << "\n";
     }
@@ -69,11 +60,11 @@ void print_text(const evoked::FairAnalysis& a) {
 
 void print_text(const evoked::FairLegComparison& c) {
     std::cout << "legs: " << c.first_side << " minus " << c.second_side << "\n";
-    std::cout << "  FAIR delay difference " << number(c.delay_difference_ms) << " ms, 95% CI ["
-              << number(c.delay_difference_ci95_lo_ms) << ", " << number(c.delay_difference_ci95_hi_ms) << "]";
+    std::cout << "  FAIR delay difference " << fixed_text(c.delay_difference_ms) << " ms, 95% CI ["
+              << fixed_text(c.delay_difference_ci95_lo_ms) << ", " << fixed_text(c.delay_difference_ci95_hi_ms) << "]";
     if (c.delay_difference_significant) std::cout << (*c.delay_difference_significant ? ", differs" : ", no difference shown");
-    std::cout << "\n  anatomic H latency difference " << number(c.baseline_difference_ms) << " ms, 95% CI ["
-              << number(c.baseline_difference_ci95_lo_ms) << ", " << number(c.baseline_difference_ci95_hi_ms)
+    std::cout << "\n  anatomic H latency difference " << fixed_text(c.baseline_difference_ms) << " ms, 95% CI ["
+              << fixed_text(c.baseline_difference_ci95_lo_ms) << ", " << fixed_text(c.baseline_difference_ci95_hi_ms)
               << "]\n";
     if (!c.note.empty()) std::cout << "  " << c.note << "\n";
 }
@@ -139,7 +130,7 @@ int run_fair(const std::vector<std::string>& args) {
     if (json) {
         nlohmann::ordered_json doc;
         doc["file"] = reader.path().string();
-        doc["notice"] = kNotice;
+        doc["notice"] = kDecisionSupportNotice;
         doc["criterion_ms"] = fair.criterion_ms;
         doc["criterion_source"] = signals::table("norms/fair_criterion.json").at("sources").at("Fish02b");
         doc["method"] = evoked::fair_method_description(fair);
@@ -149,7 +140,7 @@ int run_fair(const std::vector<std::string>& args) {
         std::cout << doc.dump(2) << "\n";
         return 0;
     }
-    std::cout << "edx fair  " << reader.path().string() << "\n" << kNotice << "\n\n";
+    std::cout << "edx fair  " << reader.path().string() << "\n" << kDecisionSupportNotice << "\n\n";
     for (const auto& a : analyses) {
         print_text(a);
         std::cout << "\n";

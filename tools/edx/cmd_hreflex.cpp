@@ -24,42 +24,31 @@ namespace edx::cli {
 
 namespace {
 
-constexpr const char* kNotice = "Decision support for a clinical neurophysiologist, not a diagnosis.";
-
-std::string text(const std::optional<double>& v, int decimals = 2) {
-    if (!v) return "-";
-    char buffer[32];
-    std::snprintf(buffer, sizeof buffer, "%.*f", decimals, *v);
-    return buffer;
-}
-
-
-
 void print_text(const evoked::HReflexResult& r) {
     std::cout << r.recording << (r.side.empty() ? "" : " (" + r.side + ")") << "\n";
-    std::cout << "  M: latency " << text(r.m_latency_ms) << " ms, amplitude " << text(r.m_amplitude_mv, 3) << " mV\n";
+    std::cout << "  M: latency " << fixed_text(r.m_latency_ms) << " ms, amplitude " << fixed_text(r.m_amplitude_mv, 3) << " mV\n";
     if (r.h_present) {
-        std::cout << "  H: latency " << text(r.h_latency_ms) << " ms (shortest " << text(r.h_latency_min_ms)
-                  << ", sweep-to-sweep SD " << text(r.h_latency_sd_ms) << "), amplitude " << text(r.h_amplitude_mv, 3)
+        std::cout << "  H: latency " << fixed_text(r.h_latency_ms) << " ms (shortest " << fixed_text(r.h_latency_min_ms)
+                  << ", sweep-to-sweep SD " << fixed_text(r.h_latency_sd_ms) << "), amplitude " << fixed_text(r.h_amplitude_mv, 3)
                   << " mV, in " << r.h_sweeps << " sweeps\n";
     } else {
-        std::cout << "  H: absent" << (r.h_presence.tested ? " (presence test p = " + text(r.h_presence.p_value, 3) + ")" : "")
+        std::cout << "  H: absent" << (r.h_presence.tested ? " (presence test p = " + fixed_text(r.h_presence.p_value, 3) + ")" : "")
                   << "\n";
     }
-    std::cout << "  H/M " << text(r.h_m_ratio, 3) << ", Hmax/Mmax " << text(r.hmax_mmax, 3)
+    std::cout << "  H/M " << fixed_text(r.h_m_ratio, 3) << ", Hmax/Mmax " << fixed_text(r.hmax_mmax, 3)
               << (r.hmax_mmax ? "" : " (" + r.mmax_basis + ")") << "\n";
     if (r.expected) {
-        std::cout << "  expected H latency " << text(r.expected->latency_ms) << " ms [" << r.expected->source
-                  << "; leg length " << text(r.expected->leg_length_cm, 1) << " cm from " << r.expected->leg_length_from
-                  << ", age " << text(r.expected->age_years, 0) << "]";
-        if (r.h_latency_minus_expected_ms) std::cout << ", measured minus expected " << text(r.h_latency_minus_expected_ms) << " ms";
+        std::cout << "  expected H latency " << fixed_text(r.expected->latency_ms) << " ms [" << r.expected->source
+                  << "; leg length " << fixed_text(r.expected->leg_length_cm, 1) << " cm from " << r.expected->leg_length_from
+                  << ", age " << fixed_text(r.expected->age_years, 0) << "]";
+        if (r.h_latency_minus_expected_ms) std::cout << ", measured minus expected " << fixed_text(r.h_latency_minus_expected_ms) << " ms";
         std::cout << "\n";
     }
     if (r.recruitment.h.fitted) {
-        std::cout << "  recruitment: H threshold " << text(r.recruitment.h.threshold_ma) << " mA, Hmax at "
-                  << text(r.recruitment.h.intensity_at_hmax_ma) << " mA";
-        if (r.recruitment.m.fitted) std::cout << ", M threshold " << text(r.recruitment.m.threshold_ma) << " mA";
-        std::cout << " (threshold: " << text(100.0 * r.recruitment.threshold_fraction, 0) << "% of maximum)\n";
+        std::cout << "  recruitment: H threshold " << fixed_text(r.recruitment.h.threshold_ma) << " mA, Hmax at "
+                  << fixed_text(r.recruitment.h.intensity_at_hmax_ma) << " mA";
+        if (r.recruitment.m.fitted) std::cout << ", M threshold " << fixed_text(r.recruitment.m.threshold_ma) << " mA";
+        std::cout << " (threshold: " << fixed_text(100.0 * r.recruitment.threshold_fraction, 0) << "% of maximum)\n";
     }
     std::cout << "  sweeps used " << r.sweeps_used << ", excluded " << r.sweeps_excluded;
     if (r.sweeps_excluded) {
@@ -149,7 +138,7 @@ int run_hreflex(const std::vector<std::string>& args) {
     if (json) {
         nlohmann::ordered_json out;
         out["file"] = path;
-        out["notice"] = kNotice;
+        out["notice"] = kDecisionSupportNotice;
         out["recordings"] = nlohmann::ordered_json::array();
         for (const auto& r : results) out["recordings"].push_back(evoked::to_json(r));
         if (sides) {
@@ -161,15 +150,15 @@ int run_hreflex(const std::vector<std::string>& args) {
         std::cout << out.dump(2) << "\n";
         return 0;
     }
-    std::cout << kNotice << "\n\n";
+    std::cout << kDecisionSupportNotice << "\n\n";
     if (results.empty()) std::cout << "no h_reflex recordings in " << path << "\n";
     for (const auto& r : results) {
         print_text(r);
         std::cout << "\n";
     }
     if (sides) {
-        std::cout << "side to side: " << text(sides->difference_ms) << " ms (" << left->recording << " vs " << right->recording
-                  << "), limit " << text(sides->limit.limit_ms, 1) << " ms [" << sides->limit.source << ", "
+        std::cout << "side to side: " << fixed_text(sides->difference_ms) << " ms (" << left->recording << " vs " << right->recording
+                  << "), limit " << fixed_text(sides->limit.limit_ms, 1) << " ms [" << sides->limit.source << ", "
                   << sides->limit.rule << "]: " << (sides->beyond_limit ? "BEYOND the limit" : "within the limit")
                   << "; classic 1.5 ms: " << (sides->beyond_classic_limit ? "beyond" : "within") << "\n";
     } else if (!no_sides.empty()) {

@@ -22,19 +22,6 @@ namespace edx::cli {
 
 namespace {
 
-constexpr const char* kNotice = "Decision support for a clinical neurophysiologist, not a diagnosis.";
-
-std::string text(const std::optional<double>& v, int decimals = 2) {
-    if (!v) return "-";
-    char buffer[32];
-    std::snprintf(buffer, sizeof buffer, "%.*f", decimals, *v);
-    return buffer;
-}
-
-
-
-
-
 }  // namespace
 
 int run_ncs(const std::vector<std::string>& args) {
@@ -78,7 +65,7 @@ int run_ncs(const std::vector<std::string>& args) {
     if (json) {
         nlohmann::ordered_json out;
         out["file"] = path;
-        out["notice"] = kNotice;
+        out["notice"] = kDecisionSupportNotice;
         out["nerve_conduction"] = nlohmann::ordered_json::array();
         for (const auto& m : ncs) out["nerve_conduction"].push_back(evoked::to_json(m));
         out["conduction_velocities"] = nlohmann::ordered_json::array();
@@ -88,17 +75,17 @@ int run_ncs(const std::vector<std::string>& args) {
         std::cout << out.dump(2) << "\n";
         return 0;
     }
-    std::cout << kNotice << "\n\n";
+    std::cout << kDecisionSupportNotice << "\n\n";
     if (!ncs.empty()) {
         std::cout << "recording                                 onset_ms  peak_ms  amp_mV    p-p_mV    negdur_ms  area_mVms\n";
         for (const auto& m : ncs) {
             char line[256];
             std::snprintf(line, sizeof line, "%-40s  %8s  %7s  %8s  %8s  %9s  %9s", m.recording.c_str(),
-                          text(m.onset_latency_ms).c_str(), text(m.peak_latency_ms).c_str(),
-                          text(m.amplitude_mv, m.kind == "sensory_ncs" ? 4 : 2).c_str(),
-                          text(m.peak_to_peak_mv, m.kind == "sensory_ncs" ? 4 : 2).c_str(),
-                          text(m.negative_duration_ms).c_str(),
-                          text(m.negative_area_mv_ms, m.kind == "sensory_ncs" ? 4 : 2).c_str());
+                          fixed_text(m.onset_latency_ms).c_str(), fixed_text(m.peak_latency_ms).c_str(),
+                          fixed_text(m.amplitude_mv, m.kind == "sensory_ncs" ? 4 : 2).c_str(),
+                          fixed_text(m.peak_to_peak_mv, m.kind == "sensory_ncs" ? 4 : 2).c_str(),
+                          fixed_text(m.negative_duration_ms).c_str(),
+                          fixed_text(m.negative_area_mv_ms, m.kind == "sensory_ncs" ? 4 : 2).c_str());
             std::cout << line << (m.present ? "" : "  (absent)") << "\n";
             for (const auto& n : m.notes) std::cout << "    note: " << n << "\n";
         }
@@ -107,15 +94,15 @@ int run_ncs(const std::vector<std::string>& args) {
     for (const auto& v : velocities) {
         std::cout << "CV " << v.nerve << (v.side.empty() ? "" : " " + v.side) << " "
                   << (v.from_site.empty() ? std::string("stimulus") : v.from_site) << " -> " << v.to_site << ": "
-                  << text(v.cv_m_per_s, 1) << " m/s (" << text(v.distance_mm, 0) << " mm in " << text(v.latency_ms)
+                  << fixed_text(v.cv_m_per_s, 1) << " m/s (" << fixed_text(v.distance_mm, 0) << " mm in " << fixed_text(v.latency_ms)
                   << " ms)\n";
     }
     if (!velocities.empty()) std::cout << "\n";
     for (const auto& f : f_waves) {
-        std::cout << f.recording << ": M " << text(f.m_latency_ms) << " ms; F-waves in " << f.f_count << " of "
-                  << f.sweeps_used << " sweeps (persistence " << text(f.persistence) << "), latency min "
-                  << text(f.f_min_latency_ms) << " / mean " << text(f.f_mean_latency_ms) << " / max "
-                  << text(f.f_max_latency_ms) << " ms, chronodispersion " << text(f.chronodispersion_ms) << " ms\n";
+        std::cout << f.recording << ": M " << fixed_text(f.m_latency_ms) << " ms; F-waves in " << f.f_count << " of "
+                  << f.sweeps_used << " sweeps (persistence " << fixed_text(f.persistence) << "), latency min "
+                  << fixed_text(f.f_min_latency_ms) << " / mean " << fixed_text(f.f_mean_latency_ms) << " / max "
+                  << fixed_text(f.f_max_latency_ms) << " ms, chronodispersion " << fixed_text(f.chronodispersion_ms) << " ms\n";
         for (const auto& n : f.notes) std::cout << "    note: " << n << "\n";
     }
     if (ncs.empty() && f_waves.empty()) std::cout << "no nerve-conduction or F-wave recordings in " << path << "\n";
