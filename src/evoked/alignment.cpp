@@ -4,6 +4,7 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "band_limit.hpp"
 #include "eigen.hpp"
 
 #include "edx/signals/table.hpp"
@@ -59,23 +60,37 @@ Peak best_lag(const float* x0, const float* t, std::size_t n, long lo, long hi, 
 
 }  // namespace
 
+// The tables are compiled in: each configuration is read once.
 AlignmentConfig AlignmentConfig::for_h_wave() {
-    AlignmentConfig c;
-    c.max_shift_ms = signals::constant(kTable, "/alignment/max_shift_ms");
-    c.iterations = static_cast<int>(signals::constant(kTable, "/alignment/iterations"));
-    return c;
+    static const AlignmentConfig cached = [] {
+        AlignmentConfig c;
+        c.max_shift_ms = signals::constant(kTable, "/alignment/max_shift_ms");
+        c.iterations = static_cast<int>(signals::constant(kTable, "/alignment/iterations"));
+        c.template_lowpass_hz = signals::constant(kTable, "/alignment/template_lowpass_hz");
+        return c;
+    }();
+    return cached;
 }
 
 AlignmentConfig AlignmentConfig::for_m_wave() {
-    AlignmentConfig c = for_h_wave();
-    c.max_shift_ms = signals::constant(kTable, "/alignment/m_max_shift_ms");
-    return c;
+    static const AlignmentConfig cached = [] {
+        AlignmentConfig c = for_h_wave();
+        c.max_shift_ms = signals::constant(kTable, "/alignment/m_max_shift_ms");
+        // The direct M-wave is several times the H-wave and locked to the
+        // stimulus: its template's noise is too small to move its shifts.
+        c.template_lowpass_hz = 0.0;
+        return c;
+    }();
+    return cached;
 }
 
 AlignmentConfig AlignmentConfig::for_ncs() {
-    AlignmentConfig c = for_h_wave();
-    c.max_shift_ms = signals::constant(kTable, "/alignment/ncs_max_shift_ms");
-    return c;
+    static const AlignmentConfig cached = [] {
+        AlignmentConfig c = for_h_wave();
+        c.max_shift_ms = signals::constant(kTable, "/alignment/ncs_max_shift_ms");
+        return c;
+    }();
+    return cached;
 }
 
 void AlignmentConfig::validate() const {
@@ -84,6 +99,9 @@ void AlignmentConfig::validate() const {
     }
     if (iterations < 1) throw std::invalid_argument("AlignmentConfig.iterations must be at least 1");
     if (!(coarse_rate_hz > 0.0)) throw std::invalid_argument("AlignmentConfig.coarse_rate_hz must be > 0");
+    if (!(std::isfinite(template_lowpass_hz) && template_lowpass_hz >= 0.0)) {
+        throw std::invalid_argument("AlignmentConfig.template_lowpass_hz must be finite and >= 0");
+    }
 
 }
 
@@ -126,24 +144,27 @@ double build_sum(const std::vector<const float*>& x, const WoodyState& st, std::
 }
 
 // Woody iterations on rows x over the focus [focus_begin, focus_end): each
-// row against the template without it, lags within +-d_max, the first pass reaching first_reach around
-// the current shift, later passes 2. Returns the passes run.
-int woody(const std::vector<const float*>& x, std::size_t focus_begin, std::size_t focus_end, long d_max,
-          int iterations, long first_reach, WoodyState& st, bool& converged, std::vector<float>& scratch) {
+// row against the template without it (built from the band-limited rows xs,
+// whose first sample is sweep sample xs_offset; xs may be x itself, offset 0),
+// lags within +-d_max, the first pass reaching first_reach around the current
+// shift, later passes 2. Returns the passes run.
+int woody(const std::vector<const float*>& x, const std::vector<const float*>& xs, std::size_t xs_offset,
+          std::size_t focus_begin, std::size_t focus_end, long d_max, int iterations, long first_reach,
+          WoodyState& st, bool& converged, std::vector<float>& scratch) {
     const std::size_t n = x.size(), flen = focus_end - focus_begin;
     std::vector<double> sum;
     std::vector<float> loo(flen);
     converged = n == 1;
     int it = 0;
     for (; it < iterations && n > 1; ++it) {
-        const double a2sum = build_sum(x, st, focus_begin, flen, sum);
+        const double a2sum = build_sum(xs, st, focus_begin - xs_offset, flen, sum);
         double moved = 0.0;
         for (std::size_t i = 0; i < n; ++i) {
             const double w = std::max(st.amp[i], 0.0);
             const double rest = a2sum - w * w;
             if (!(rest > 1e-12 * a2sum) || rest <= 0.0) continue;
             const long r = std::lround(st.shift[i]);
-            const float* xi_aligned = x[i] + static_cast<long>(focus_begin) + r;
+            const float* xi_aligned = xs[i] + static_cast<long>(focus_begin - xs_offset) + r;
             const double inv = 1.0 / rest;
             for (std::size_t t = 0; t < flen; ++t) loo[t] = static_cast<float>((sum[t] - w * xi_aligned[t]) * inv);
             const double norm = dot(loo.data(), loo.data(), flen);
@@ -278,10 +299,29 @@ Alignment align_rows(const PreparedSweeps& sweeps, std::span<const std::size_t> 
     }
 
     bool converged = false;
+    // The band-limited rows the template is built from in the correlations,
+    // over the focus and its search range (rows are only read there).
+    std::vector<const float*> xs = x;
+    std::size_t xs_offset = 0;  // the sweep sample of xs[i][0]
+    std::vector<float> smoothed;
+    const std::size_t width = detail::band_limit_width(config.template_lowpass_hz, fs);
+    if (width > 1 && n > 1) {
+        const std::size_t frames = sweeps.frames;
+        const std::size_t from = focus_begin > static_cast<std::size_t>(d_max) + 2 ? focus_begin - d_max - 2 : 0;
+        const std::size_t to = std::min(frames, focus_end + static_cast<std::size_t>(d_max) + 2);
+        const std::size_t span = to - from;
+        smoothed.resize(n * span);
+        for (std::size_t i = 0; i < n; ++i) {
+            float* out = smoothed.data() + i * span;
+            detail::band_limit(x[i], frames, width, from, to, out);
+            xs[i] = out;
+        }
+        xs_offset = from;
+    }
     // After the coarse search (its lags refined by a parabola), the first fine
     // pass looks half a coarse sample either side, and two samples more.
-    const int it = woody(x, focus_begin, focus_end, d_max, config.iterations, coarse ? q / 2 + 2 : d_max, st,
-                         converged, scratch);
+    const int it = woody(x, xs, xs_offset, focus_begin, focus_end, d_max, config.iterations,
+                         coarse ? q / 2 + 2 : d_max, st, converged, scratch);
 
     std::vector<double> sum;
     // RMS of each row less its scaled template (four independent sums: a

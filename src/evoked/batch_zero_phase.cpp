@@ -36,7 +36,8 @@ void causal_then_zero_phase_rows(const dsp::SosCascade& causal, const dsp::SosCa
     if (frames < 2) throw std::invalid_argument("causal_then_zero_phase_rows: a row needs at least 2 samples");
     const std::size_t edge = cascade.empty() ? 0 : std::min(dsp::default_pad_length(cascade), frames - 1);
     const std::size_t length = frames + 2 * edge;
-    std::vector<float> buf;
+    // Kept per thread: a fresh block of a few hundred kB per call costs its page faults again.
+    thread_local std::vector<float> buf;
     for (std::size_t r0 = 0; r0 < rows; r0 += kGroup) {
         const std::size_t width = std::min(kGroup, rows - r0);
         buf.assign(length * width, 0.0f);
@@ -89,7 +90,8 @@ void zero_phase_rows(const dsp::SosCascade& cascade, std::span<float> samples, s
     if (frames < 2) throw std::invalid_argument("zero_phase_rows: a row needs at least 2 samples");
     const std::size_t edge = std::min(dsp::default_pad_length(cascade), frames - 1);
     const std::size_t length = frames + 2 * edge;
-    std::vector<float> buf;
+    // Kept per thread: a fresh block of a few hundred kB per call costs its page faults again.
+    thread_local std::vector<float> buf;
     std::vector<float> first;
     for (std::size_t r0 = 0; r0 < rows; r0 += kGroup) {
         const std::size_t width = std::min(kGroup, rows - r0);
@@ -132,7 +134,8 @@ void zero_phase_rows(const dsp::SosCascade& cascade, std::span<float> samples, s
 void causal_rows(const dsp::SosCascade& cascade, std::span<float> samples, std::size_t rows, std::size_t frames) {
     if (samples.size() != rows * frames) throw std::invalid_argument("causal_rows: samples must hold rows x frames");
     if (rows == 0 || frames == 0 || cascade.empty()) return;
-    std::vector<float> buf;
+    // Kept per thread: a fresh block of a few hundred kB per call costs its page faults again.
+    thread_local std::vector<float> buf;
     for (std::size_t r0 = 0; r0 < rows; r0 += kGroup) {
         const std::size_t width = std::min(kGroup, rows - r0);
         buf.assign(frames * width, 0.0f);

@@ -3,11 +3,13 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <memory>
 #include <optional>
 #include <utility>
 #include <stdexcept>
 
 #include "batch_zero_phase.hpp"
+#include "eigen.hpp"
 #include "edx/dsp/artefact.hpp"
 #include "edx/evoked/onset.hpp"
 #include "edx/signals/table.hpp"
@@ -86,7 +88,10 @@ dsp::ArtefactConfig blanking_config(const PipelineConfig& config, std::size_t st
 
 }  // namespace
 
-PipelineConfig PipelineConfig::defaults_for(RecordingKind kind, double sample_rate_hz) {
+namespace {
+
+// The defaults of an evoked kind before the sample rate is known.
+PipelineConfig kind_defaults(RecordingKind kind) {
     PipelineConfig c;
     const auto defaults = dsp::default_filter_settings(to_string(kind));
     if (!defaults || kind == RecordingKind::needle_emg || kind == RecordingKind::surface_emg) {
@@ -95,8 +100,6 @@ PipelineConfig PipelineConfig::defaults_for(RecordingKind kind, double sample_ra
     }
     c.filter = defaults->settings;
     c.filter.zero_phase = true;
-    if (c.filter.lowpass_hz && *c.filter.lowpass_hz >= 0.95 * sample_rate_hz / 2.0) c.filter.lowpass_hz.reset();
-    if (c.filter.highpass_hz && *c.filter.highpass_hz >= 0.95 * sample_rate_hz / 2.0) c.filter.highpass_hz.reset();
     c.blank_start_ms = table_value("/artefact/blank_start_ms");
     c.blank_end_ms = signals::constant(kTable, blank_key(kind));
     c.clip = ClipCriterion::from_signals();
@@ -108,6 +111,26 @@ PipelineConfig PipelineConfig::defaults_for(RecordingKind kind, double sample_ra
     c.tail_search_ms = table_value("/artefact/tail_search_ms");
     c.tail_model_tolerance = table_value("/artefact/tail_model_tolerance");
     c.overload_window_ms = table_value("/exclusion/overload_window_ms");
+    return c;
+}
+
+}  // namespace
+
+PipelineConfig PipelineConfig::defaults_for(RecordingKind kind, double sample_rate_hz) {
+    // The tables are compiled in: each evoked kind's defaults are read once.
+    static const auto evoked_kinds = [] {
+        std::vector<std::pair<RecordingKind, PipelineConfig>> out;
+        for (RecordingKind k : {RecordingKind::h_reflex, RecordingKind::f_wave, RecordingKind::motor_ncs,
+                                RecordingKind::sensory_ncs}) {
+            out.emplace_back(k, kind_defaults(k));
+        }
+        return out;
+    }();
+    PipelineConfig c;
+    const auto it = std::find_if(evoked_kinds.begin(), evoked_kinds.end(), [&](const auto& e) { return e.first == kind; });
+    c = it != evoked_kinds.end() ? it->second : kind_defaults(kind);  // the latter throws, naming the kind
+    if (c.filter.lowpass_hz && *c.filter.lowpass_hz >= 0.95 * sample_rate_hz / 2.0) c.filter.lowpass_hz.reset();
+    if (c.filter.highpass_hz && *c.filter.highpass_hz >= 0.95 * sample_rate_hz / 2.0) c.filter.highpass_hz.reset();
     return c;
 }
 
@@ -185,12 +208,24 @@ void PreparedSweeps::exclude_row(std::size_t r, ExclusionReason reason, std::str
 }
 
 PreparedSweeps prepare_sweeps(const Recording& rec, const PipelineConfig& config) {
+    PreparedSweeps out;
+    prepare_sweeps(rec, config, out);
+    return out;
+}
+
+void prepare_sweeps(const Recording& rec, const PipelineConfig& config, PreparedSweeps& out) {
     config.validate();
     const double fs = rec.info.sample_rate_hz;
     const std::string where = "recording '" + rec.info.name + "'";
     if (!(fs > 0.0)) throw std::invalid_argument(where + ": sample rate must be positive");
 
-    PreparedSweeps out;
+    {
+        // Start afresh, keeping the samples' memory.
+        std::vector<float> keep = std::move(out.samples);
+        out = PreparedSweeps{};
+        keep.clear();
+        out.samples = std::move(keep);
+    }
     out.sample_rate_hz = fs;
     // Sweeps as spans of the recording, or cut around the stimuli.
     std::vector<std::vector<float>> cut;
@@ -288,7 +323,6 @@ PreparedSweeps prepare_sweeps(const Recording& rec, const PipelineConfig& config
         for (float v : x) ss += (v - mean) * (v - mean);
         out.noise_sd[r] = std::sqrt(ss / static_cast<double>(x.size() - 1));
     }
-    return out;
 }
 
 namespace {
@@ -517,6 +551,18 @@ struct ShapeFit {
     double a = 0.0, c = 0.0, tau = 0.0, sse = 0.0;
 };
 
+// A g + C by least squares from the sums over the n samples.
+ShapeFit fit_from_sums(double sgg, double syg, double sg, double sy, double syy, std::size_t n) {
+    ShapeFit f;
+    const double nn = static_cast<double>(n);
+    const double det = sgg * nn - sg * sg;
+    if (std::abs(det) < 1e-300) return f;
+    f.a = (syg * nn - sg * sy) / det;
+    f.c = (sgg * sy - sg * syg) / det;
+    f.sse = std::max(0.0, syy - f.a * syg - f.c * sy);
+    return f;
+}
+
 // A g + C by least squares over y[0, n).
 ShapeFit fit_shape(const float* y, const std::vector<double>& g, std::size_t n) {
     double sgg = 0, syg = 0, sg = 0, sy = 0, syy = 0;
@@ -547,13 +593,29 @@ ShapeFit fit_shape(const float* y, const std::vector<double>& g, std::size_t n) 
 // moving out while the minimum lies on the scanned edge. The minimum is then
 // refined by a parabola through its neighbours in log tau, or (`precise`, the
 // final fit whose residual decides exclusions) by golden section between them.
+//
+// The grid's shapes depend on the layout only (TailPlan): they are kept
+// between searches of the same layout, each search with its own state.
+struct TailGrid {
+    std::vector<double> taus;
+    std::vector<std::vector<double>> shapes;  // per tau, made as long as needed so far
+    // Per tau, prefix sums of the shape and its square (what a fit over the
+    // first n samples needs of the shape alone).
+    std::vector<std::vector<double>> sum_g, sum_gg;
+};
+
 class TailSearch {
 public:
-    TailSearch(const TailShape& shape, double tau_min, double tau_max, std::size_t longest)
-        : shape_(shape), longest_(longest) {
-        const double ratio = std::pow(3.0, 1.0 / kSteps);
-        for (double tau = tau_min; tau <= tau_max * 1.0001; tau *= ratio) taus_.push_back(tau);
-        shapes_.resize(taus_.size());
+    TailSearch(const TailShape& shape, TailGrid& grid, double tau_min, double tau_max, std::size_t longest)
+        : shape_(shape), longest_(longest), taus_(grid.taus), shapes_(grid.shapes), sum_g_(grid.sum_g),
+          sum_gg_(grid.sum_gg) {
+        if (taus_.empty()) {
+            const double ratio = std::pow(3.0, 1.0 / kSteps);
+            for (double tau = tau_min; tau <= tau_max * 1.0001; tau *= ratio) taus_.push_back(tau);
+            shapes_.resize(taus_.size());
+            sum_g_.resize(taus_.size());
+            sum_gg_.resize(taus_.size());
+        }
     }
 
     ShapeFit fit(const float* y, std::size_t n, bool precise, std::vector<double>& g) {
@@ -564,6 +626,14 @@ public:
             hi = std::min(last, *centre_ + kReach);
         }
         std::vector<double> sse(taus_.size(), INFINITY);
+        Eigen::VectorXd yd(static_cast<Eigen::Index>(n));
+        double sy = 0.0, syy = 0.0;
+        for (std::size_t k = 0; k < n; ++k) {
+            const double v = y[k];
+            yd(static_cast<Eigen::Index>(k)) = v;
+            sy += v;
+            syy += v * v;
+        }
         auto scan = [&](std::size_t from, std::size_t to) {
             // Shapes not yet long enough: made kLanes at a time, to twice the
             // window (it grows) or the longest, whichever is less.
@@ -581,8 +651,24 @@ public:
                     outs[j] = &shapes_[missing[b + j]];
                 }
                 shape_.window_batch(taus, count, length, outs);
+                for (std::size_t j = 0; j < count; ++j) {
+                    const std::vector<double>& g = *outs[j];
+                    auto& pg = sum_g_[missing[b + j]];
+                    auto& pgg = sum_gg_[missing[b + j]];
+                    pg.assign(g.size() + 1, 0.0);
+                    pgg.assign(g.size() + 1, 0.0);
+                    for (std::size_t k = 0; k < g.size(); ++k) {
+                        pg[k + 1] = pg[k] + g[k];
+                        pgg[k + 1] = pgg[k] + g[k] * g[k];
+                    }
+                }
             }
-            for (std::size_t j = from; j <= to; ++j) sse[j] = fit_shape(y, shapes_[j], n).sse;
+            // A g + C over y[0, n): only sum(y g) depends on both.
+            for (std::size_t j = from; j <= to; ++j) {
+                const double syg = yd.head(static_cast<Eigen::Index>(n)).dot(
+                    Eigen::Map<const Eigen::VectorXd>(shapes_[j].data(), static_cast<Eigen::Index>(n)));
+                sse[j] = fit_from_sums(sum_gg_[j][n], syg, sum_g_[j][n], sy, syy, n).sse;
+            }
         };
         scan(lo, hi);
         std::size_t best = lo;
@@ -610,13 +696,15 @@ public:
                 // Rounds of kLanes time constants spread evenly over the
                 // bracket, made side by side; the bracket then shrinks to the
                 // best one's neighbours (by about 4.5 each round, to about
-                // 0.02% of tau after five).
+                // 0.2% of tau after three: far below what moves the residual
+                // that decides exclusions, and each round is a fifth of the
+                // tail's cost for a short recording).
                 double a = std::log(taus_[best - 1]), b = std::log(taus_[best + 1]);
                 constexpr std::size_t lanes = TailShape::kLanes;
                 std::vector<double> trial[lanes];
                 std::vector<double>* outs[lanes];
                 for (std::size_t j = 0; j < lanes; ++j) outs[j] = &trial[j];
-                for (int round = 0; round < 5; ++round) {
+                for (int round = 0; round < 3; ++round) {
                     const double step = (b - a) / static_cast<double>(lanes + 1);
                     double taus[lanes];
                     for (std::size_t j = 0; j < lanes; ++j) taus[j] = std::exp(a + step * static_cast<double>(j + 1));
@@ -654,10 +742,62 @@ private:
 
     const TailShape& shape_;
     std::size_t longest_;
-    std::vector<double> taus_;
-    std::vector<std::vector<double>> shapes_;
+    std::vector<double>& taus_;
+    std::vector<std::vector<double>>& shapes_;
+    std::vector<std::vector<double>>& sum_g_;
+    std::vector<std::vector<double>>& sum_gg_;
     std::optional<std::size_t> centre_;
 };
+
+// What the tail's search needs that depends on the layout only (rate, sweep,
+// stimulus and blanking indices, filters, blanking times, search length):
+// the rendered shapes, made once per layout and thread and reused for every
+// recording of it (a batch of recordings, or a stream measured sweep after
+// sweep), which is most of the tail's cost for a recording of few sweeps.
+// Each search's results are the same as with a fresh plan: a shape's samples
+// do not depend on how far it has been made.
+struct TailPlan {
+    double fs = 0.0;
+    std::size_t frames = 0, stimulus_index = 0, start = 0, reach = 0, longest = 0;
+    double blank_start_ms = 0.0, blank_end_ms = 0.0;
+    std::optional<double> highpass_hz, lowpass_hz, notch_hz;
+    std::optional<std::pair<double, double>> bandpass_hz;
+    int order = 0;
+    std::unique_ptr<TailShape> shape;
+    TailGrid grid;
+
+    bool matches(const PreparedSweeps& sweeps, const PipelineConfig& config, std::size_t reach_, std::size_t longest_) const {
+        const auto& f = config.filter;
+        return shape && fs == sweeps.sample_rate_hz && frames == sweeps.frames &&
+               stimulus_index == sweeps.stimulus_index && start == sweeps.blank_end_index && reach == reach_ &&
+               longest == longest_ && blank_start_ms == config.blank_start_ms && blank_end_ms == config.blank_end_ms &&
+               highpass_hz == f.highpass_hz && lowpass_hz == f.lowpass_hz && notch_hz == f.notch_hz &&
+               bandpass_hz == f.bandpass_hz && order == f.order;
+    }
+};
+
+TailPlan& tail_plan(const PreparedSweeps& sweeps, const PipelineConfig& config, std::size_t reach, std::size_t longest) {
+    thread_local TailPlan plan;
+    if (!plan.matches(sweeps, config, reach, longest)) {
+        plan = TailPlan{};
+        const auto& f = config.filter;
+        plan.fs = sweeps.sample_rate_hz;
+        plan.frames = sweeps.frames;
+        plan.stimulus_index = sweeps.stimulus_index;
+        plan.start = sweeps.blank_end_index;
+        plan.reach = reach;
+        plan.longest = longest;
+        plan.blank_start_ms = config.blank_start_ms;
+        plan.blank_end_ms = config.blank_end_ms;
+        plan.highpass_hz = f.highpass_hz;
+        plan.lowpass_hz = f.lowpass_hz;
+        plan.notch_hz = f.notch_hz;
+        plan.bandpass_hz = f.bandpass_hz;
+        plan.order = f.order;
+        plan.shape = std::make_unique<TailShape>(sweeps, config, reach);
+    }
+    return plan;
+}
 
 }  // namespace
 
@@ -681,7 +821,9 @@ bool suppress_artefact_tail(PreparedSweeps& sweeps, const PipelineConfig& config
     const std::size_t limit =
         std::min(frames - 2, start + static_cast<std::size_t>(std::lround(config.tail_search_ms / ms_per_sample)));
     if (start + min_len + margin > limit) return false;
-    TailShape shape(sweeps, config, limit - start + static_cast<std::size_t>(std::lround(3.0 / ms_per_sample)));
+    TailPlan& plan =
+        tail_plan(sweeps, config, limit - start + static_cast<std::size_t>(std::lround(3.0 / ms_per_sample)), limit - start);
+    TailShape& shape = *plan.shape;
     std::vector<double> g;
     // Time constants from 0.05 to 50 ms are searched; one much longer than
     // the final window cannot be told from the constant (A e + C degenerates
@@ -692,7 +834,7 @@ bool suppress_artefact_tail(PreparedSweeps& sweeps, const PipelineConfig& config
     // shortest window (the pre-stimulus baseline is at zero).
     double reference = 0.0;
     for (std::size_t t = start; t < start + min_len; ++t) reference = std::max(reference, std::abs(double(mean[t])));
-    TailSearch search(shape, tau_min, tau_max, limit - start);
+    TailSearch search(shape, plan.grid, tau_min, tau_max, limit - start);
     bool precise = false;
     auto fit_until = [&](std::size_t end_index, ShapeFit& fit) {
         const std::size_t len = end_index - start;

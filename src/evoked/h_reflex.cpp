@@ -12,6 +12,7 @@
 #include "edx/evoked/response_measures.hpp"
 #include "edx/evoked/response_segments.hpp"
 #include "edx/signals/table.hpp"
+#include "shift_shrinkage.hpp"
 #include "wave_template.hpp"
 
 namespace edx::evoked {
@@ -21,6 +22,24 @@ namespace {
 constexpr std::string_view kTable = "norms/evoked_measurement.json";
 
 double value(const char* pointer) { return signals::constant(kTable, pointer); }
+
+// The measurement's constants, read once (the tables are compiled in).
+struct Constants {
+    double population_h_latency_ms = value("/identification/population_h_latency_ms");
+    double m_h_boundary_fraction = value("/identification/m_h_boundary_fraction");
+    double margin_after_m_ms = value("/identification/margin_after_m_ms");
+    double end_margin_ms = value("/identification/end_margin_ms");
+    double sweep_z = value("/presence/sweep_z");
+    double window_before_ms = value("/alignment/window_before_ms");
+    double window_after_ms = value("/alignment/window_after_ms");
+    double baseline_ms = value("/alignment/baseline_ms");
+    double max_shift_ms = value("/alignment/max_shift_ms");
+};
+
+const Constants& constants() {
+    static const Constants c;
+    return c;
+}
 
 std::optional<double> median_of(std::vector<double> v) {
     if (v.empty()) return std::nullopt;
@@ -56,7 +75,10 @@ HReflexResult measure_h_reflex(const Recording& rec, const SubjectMeasures& subj
         pc.filter = *options.filter;
         pc.filter.zero_phase = true;
     }
-    PreparedSweeps ps = prepare_sweeps(rec, pc);
+    // One sweep buffer per thread, reused from recording to recording.
+    thread_local PreparedSweeps buffer;
+    prepare_sweeps(rec, pc, buffer);
+    PreparedSweeps& ps = buffer;
     res.filter = ps.filter;
     const SegmentSearch seg = detail::clean_and_locate(ps, pc);
 
@@ -75,9 +97,10 @@ HReflexResult measure_h_reflex(const Recording& rec, const SubjectMeasures& subj
     std::iota(all.begin(), all.end(), 0);
 
     if (ps.rows() > 0) {
+        const Constants& kc = constants();
         const double h_expected_ms =
-            res.expected ? res.expected->latency_ms : value("/identification/population_h_latency_ms");
-        const double boundary = ps.index_at(value("/identification/m_h_boundary_fraction") * h_expected_ms);
+            res.expected ? res.expected->latency_ms : kc.population_h_latency_ms;
+        const double boundary = ps.index_at(kc.m_h_boundary_fraction * h_expected_ms);
 
         // M: every response that starts before the boundary.
         std::optional<std::pair<std::size_t, std::size_t>> m_span;
@@ -87,8 +110,8 @@ HReflexResult measure_h_reflex(const Recording& rec, const SubjectMeasures& subj
             m_span->second = s.end;
         }
         const std::size_t region_begin =
-            (m_span ? m_span->second : ps.blank_end_index) + samples_of(value("/identification/margin_after_m_ms"));
-        const std::size_t end_margin = samples_of(value("/identification/end_margin_ms"));
+            (m_span ? m_span->second : ps.blank_end_index) + samples_of(kc.margin_after_m_ms);
+        const std::size_t end_margin = samples_of(kc.end_margin_ms);
         const std::size_t region_end = ps.frames > end_margin ? ps.frames - end_margin : ps.frames;
 
         PresenceConfig presence = PresenceConfig::from_signals();
@@ -102,10 +125,10 @@ HReflexResult measure_h_reflex(const Recording& rec, const SubjectMeasures& subj
         }
 
         const OnsetCriterion criterion = OnsetCriterion::from_signals();
-        const double sweep_z = value("/presence/sweep_z");
-        const std::size_t before = samples_of(value("/alignment/window_before_ms"));
-        const std::size_t after = samples_of(value("/alignment/window_after_ms"));
-        const std::size_t baseline = samples_of(value("/alignment/baseline_ms"));
+        const double sweep_z = kc.sweep_z;
+        const std::size_t before = samples_of(kc.window_before_ms);
+        const std::size_t after = samples_of(kc.window_after_ms);
+        const std::size_t baseline = samples_of(kc.baseline_ms);
         const std::size_t half_ms = samples_of(0.5);
 
         if (m_span) {
@@ -174,15 +197,42 @@ HReflexResult measure_h_reflex(const Recording& rec, const SubjectMeasures& subj
             // (room for an initial phase the envelope did not reach).
             const std::size_t base_end = std::max(w0 + baseline, h_begin > 5 * half_ms ? h_begin - 5 * half_ms : 0);
             // Noise for the per-sweep test: after the H window (and its shifts).
-            const std::size_t late = std::min(region_end, w1 + samples_of(value("/alignment/max_shift_ms")));
+            const std::size_t late = std::min(region_end, w1 + samples_of(kc.max_shift_ms));
             const WaveTemplate h = detail::measure_wave(ps, all, w0, w1, w0, base_end, h_begin, h_end,
-                                                        AlignmentConfig::for_h_wave(), criterion, late, region_end);
+                                                        AlignmentConfig::for_h_wave(), criterion, late, region_end,
+                                                        /*shift_errors=*/true);
             if (!h.onset.found) res.notes.push_back("H-wave onset not measurable: " + h.onset.reason);
+            // Each sweep's shift is measured in its own noise: where that is
+            // as large as the sweeps' jitter (a small H-wave), the shifts are
+            // shrunk towards the median of their run of sweeps in one limb
+            // position by how much of their spread the noise explains
+            // (shift_shrinkage.hpp); runs keep their own level, so a FAIR
+            // delay between positions is not pulled towards the others.
+            std::vector<std::size_t> held;
             for (std::size_t i = 0; i < all.size(); ++i) {
-                if (h.z[i] < sweep_z) continue;
+                if (h.z[i] >= sweep_z) held.push_back(i);
+            }
+            std::vector<double> shift(held.size()), shift_se(held.size()), raw_onsets;
+            std::vector<int> run(held.size(), 0);
+            for (std::size_t k = 0; k < held.size(); ++k) {
+                const std::size_t i = held[k];
+                shift[k] = h.alignment.shift_samples[i];
+                shift_se[k] = h.shift_se.empty() ? 0.0 : h.shift_se[i];
+                if (k > 0) {
+                    const std::string& here = res.sweeps[ps.source[all[i]]].position;
+                    const std::string& before_here = res.sweeps[ps.source[all[held[k - 1]]]].position;
+                    run[k] = run[k - 1] + (here == before_here ? 0 : 1);
+                }
+            }
+            if (!h.shift_se.empty()) shift = detail::shrink_delays(shift, shift_se, run).delay;
+            for (std::size_t k = 0; k < held.size(); ++k) {
+                const std::size_t i = held[k];
                 auto& out = res.sweeps[ps.source[all[i]]];
                 out.h_amplitude_mv = h.alignment.amplitude[i] * h.measures.amplitude_mv;
-                if (h.onset.found) out.h_onset_ms = ps.ms_at(h.onset_index + h.alignment.shift_samples[i]);
+                if (h.onset.found) {
+                    out.h_onset_ms = ps.ms_at(h.onset_index + shift[k]);
+                    raw_onsets.push_back(ps.ms_at(h.onset_index + h.alignment.shift_samples[i]));
+                }
             }
             std::vector<double> on, amp;
             double largest = -1.0;
@@ -199,11 +249,13 @@ HReflexResult measure_h_reflex(const Recording& rec, const SubjectMeasures& subj
             res.h_sweeps = amp.size();
             res.h_latency_ms = median_of(on);
             if (!on.empty()) res.h_latency_min_ms = *std::min_element(on.begin(), on.end());
-            if (on.size() > 1) {
-                const double mean = std::accumulate(on.begin(), on.end(), 0.0) / static_cast<double>(on.size());
+            // The spread as measured (before shrinkage, which would understate it).
+            if (raw_onsets.size() > 1) {
+                const double mean =
+                    std::accumulate(raw_onsets.begin(), raw_onsets.end(), 0.0) / static_cast<double>(raw_onsets.size());
                 double ss = 0.0;
-                for (double v : on) ss += (v - mean) * (v - mean);
-                res.h_latency_sd_ms = std::sqrt(ss / static_cast<double>(on.size() - 1));
+                for (double v : raw_onsets) ss += (v - mean) * (v - mean);
+                res.h_latency_sd_ms = std::sqrt(ss / static_cast<double>(raw_onsets.size() - 1));
             }
             res.h_amplitude_mv = median_of(amp);
             if (res.h_amplitude_mv && h.measures.amplitude_mv > 0.0) {

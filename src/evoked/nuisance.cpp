@@ -118,19 +118,27 @@ Eigen::MatrixXd nuisance_basis(std::size_t count, double first, double step, dou
         const double start = first - 0.5 * static_cast<double>(width - 1);  // first sample of the first box
         for (const auto& p : modes) {
             const bool complex = std::abs(p.imag()) > 1e-12;
-            // Box averages of p^(s - start) over each row's `width` samples.
-            std::complex<double> v = 1.0;
+            // Box averages of p^(s - start) over each row's `width` samples,
+            // in real arithmetic (std::complex's product checks each result
+            // for NaN, C99 Annex G).
+            const double pr = p.real(), pi = p.imag();
+            double vr = 1.0, vi = 0.0;
+            auto advance = [&] {
+                const double next = vr * pr - vi * pi;
+                vi = vr * pi + vi * pr;
+                vr = next;
+            };
             for (std::size_t k = 0; k < count; ++k) {
-                std::complex<double> sum = 0.0;
+                double sr = 0.0, si = 0.0;
                 for (long j = 0; j < width; ++j) {
-                    sum += v;
-                    v *= p;
+                    sr += vr;
+                    si += vi;
+                    advance();
                 }
-                sum /= static_cast<double>(width);
-                wide(static_cast<Eigen::Index>(k), c) = sum.real();
-                if (complex) wide(static_cast<Eigen::Index>(k), c + 1) = sum.imag();
+                wide(static_cast<Eigen::Index>(k), c) = sr / static_cast<double>(width);
+                if (complex) wide(static_cast<Eigen::Index>(k), c + 1) = si / static_cast<double>(width);
                 // Rows may be further apart than their boxes are wide.
-                for (long j = width; j < static_cast<long>(step); ++j) v *= p;
+                for (long j = width; j < static_cast<long>(step); ++j) advance();
             }
             c += complex ? 2 : 1;
         }
@@ -178,12 +186,6 @@ LockedMains locked_mains(std::span<const double> trace, double fs, std::size_t s
     };
     const Eigen::VectorXd yall = difference([&](std::size_t t) { return trace[t]; });
     const auto boxes = static_cast<std::size_t>(yall.size());
-    std::vector<std::size_t> rows;
-    for (std::size_t k = 0; k < boxes; ++k) {
-        // The box's samples reach `reach` either side: keep it clear of the blanking.
-        const std::size_t a = k * q, b = k * q + q + 2 * reach;
-        if (b <= skip_begin || a >= skip_end) rows.push_back(k);
-    }
     // Columns: constant and slope (what the difference leaves of a slow drift),
     // then the differenced sinusoids of 50 or 60 Hz and their odd harmonics.
     auto columns = [&](double mains_hz) {
@@ -221,9 +223,45 @@ LockedMains locked_mains(std::span<const double> trace, double fs, std::size_t s
         }
         return z;
     };
-    const Eigen::MatrixXd base_all = columns(0.0);
-    const Eigen::MatrixXd f50 = columns(50.0);
-    const Eigen::MatrixXd f60 = columns(60.0);
+    // The columns, the boxes clear of the blanking and the normal equations
+    // over those boxes depend on the trace's length, rate and blanking only:
+    // made once per such layout and thread, and reused for every recording
+    // of it (a batch of recordings, or a stream measured sweep after sweep).
+    struct Plan {
+        std::size_t n = 0, skip_begin = 0, skip_end = 0;
+        double fs = 0.0;
+        int harmonics = -1;
+        std::vector<std::size_t> rows;
+        Eigen::MatrixXd z[3];   // constant and slope; with 50 Hz; with 60 Hz
+        Eigen::MatrixXd g0[3];  // z^T z over the rows
+    };
+    thread_local Plan plan;
+    if (plan.n != n || plan.fs != fs || plan.skip_begin != skip_begin || plan.skip_end != skip_end ||
+        plan.harmonics != harmonics) {
+        plan = Plan{};
+        for (std::size_t k = 0; k < boxes; ++k) {
+            // The box's samples reach `reach` either side: keep it clear of the blanking.
+            const std::size_t a = k * q, b = k * q + q + 2 * reach;
+            if (b <= skip_begin || a >= skip_end) plan.rows.push_back(k);
+        }
+        const double hz[3] = {0.0, 50.0, 60.0};
+        Eigen::VectorXd w = Eigen::VectorXd::Zero(static_cast<Eigen::Index>(boxes));
+        for (std::size_t k : plan.rows) w(static_cast<Eigen::Index>(k)) = 1.0;
+        for (int m = 0; m < 3; ++m) {
+            plan.z[m] = columns(hz[m]);
+            const Eigen::MatrixXd zw = plan.z[m].array().colwise() * w.array();
+            plan.g0[m].noalias() = zw.transpose() * plan.z[m];
+        }
+        plan.n = n;
+        plan.fs = fs;
+        plan.skip_begin = skip_begin;
+        plan.skip_end = skip_end;
+        plan.harmonics = harmonics;
+    }
+    const std::vector<std::size_t>& rows = plan.rows;
+    const Eigen::MatrixXd& base_all = plan.z[0];
+    const Eigen::MatrixXd& f50 = plan.z[1];
+    const Eigen::MatrixXd& f60 = plan.z[2];
     constexpr int kBase = 2;
 
     // Normal equations of the three models, kept up to date as boxes leave
@@ -236,7 +274,7 @@ LockedMains locked_mains(std::span<const double> trace, double fs, std::size_t s
     };
     std::vector<Model> models;
     for (const auto& [z, hz] : {std::pair<const Eigen::MatrixXd*, double>{&base_all, 0.0}, {&f50, 50.0}, {&f60, 60.0}}) {
-        models.push_back({z, hz, Eigen::MatrixXd::Zero(z->cols(), z->cols()), Eigen::VectorXd::Zero(z->cols())});
+        models.push_back({z, hz, Eigen::MatrixXd(), Eigen::VectorXd::Zero(z->cols())});
     }
     double yy = 0.0;
     // Takes boxes out of the three models' normal equations: their rows
@@ -270,10 +308,9 @@ LockedMains locked_mains(std::span<const double> trace, double fs, std::size_t s
         for (std::size_t k : kept) w(static_cast<Eigen::Index>(k)) = 1.0;
         const Eigen::VectorXd wy = w.cwiseProduct(yall);
         yy = wy.dot(yall);
-        for (auto& m : models) {
-            const Eigen::MatrixXd zw = m.z->array().colwise() * w.array();
-            m.g.noalias() = zw.transpose() * *m.z;
-            m.b.noalias() = m.z->transpose() * wy;
+        for (std::size_t mi = 0; mi < models.size(); ++mi) {
+            models[mi].g = plan.g0[mi];
+            models[mi].b.noalias() = models[mi].z->transpose() * wy;
         }
     }
     // Up to 20 passes: the cut at 3.5 robust SDs takes large waves out a few
@@ -298,10 +335,13 @@ LockedMains locked_mains(std::span<const double> trace, double fs, std::size_t s
             }
         }
         // Robust: drop boxes far from the fit (responses) and refit.
+        // The fit at every box at once (one vectorised product, where a dot
+        // product per kept row would read the column-major matrix across).
+        const Eigen::VectorXd fitted = *best_model->z * coef_used;
         std::vector<double> mag(kept.size());
         for (std::size_t k = 0; k < kept.size(); ++k) {
             const auto i = static_cast<Eigen::Index>(kept[k]);
-            mag[k] = std::abs(yall(i) - best_model->z->row(i).dot(coef_used));
+            mag[k] = std::abs(yall(i) - fitted(i));
         }
         std::vector<double> sorted = mag;
         std::nth_element(sorted.begin(), sorted.begin() + static_cast<std::ptrdiff_t>(sorted.size() / 2), sorted.end());
@@ -329,12 +369,27 @@ LockedMains locked_mains(std::span<const double> trace, double fs, std::size_t s
         const double w = 2.0 * std::numbers::pi * freqs[h] / fs;
         const std::complex<double> coef(best_coef(kBase + 2 * static_cast<Eigen::Index>(h)),
                                         best_coef(kBase + 2 * static_cast<Eigen::Index>(h) + 1));
-        const std::complex<double> step = std::polar(1.0, w);
-        std::complex<double> v;
-        for (std::size_t t = 0; t < trace.size(); ++t) {
-            if (t % 256 == 0) v = coef * std::polar(1.0, w * static_cast<double>(t));
-            out.waveform[t] += v.imag();
-            v *= step;
+        // In real arithmetic (std::complex's product checks every result for
+        // NaN, C99 Annex G) and in 8 interleaved rotations by 8 w (one
+        // rotation's chain of dependent products would set the pace).
+        constexpr std::size_t kLanes = 8;
+        const double step_re = std::cos(w * kLanes), step_im = std::sin(w * kLanes);
+        for (std::size_t t0 = 0; t0 < trace.size(); t0 += 256) {
+            const std::size_t t1 = std::min(trace.size(), t0 + 256);
+            double re[kLanes], im[kLanes];
+            for (std::size_t l = 0; l < kLanes; ++l) {
+                const std::complex<double> v = coef * std::polar(1.0, w * static_cast<double>(t0 + l));
+                re[l] = v.real();
+                im[l] = v.imag();
+            }
+            for (std::size_t t = t0; t < t1; t += kLanes) {
+                for (std::size_t l = 0; l < kLanes && t + l < t1; ++l) out.waveform[t + l] += im[l];
+                for (std::size_t l = 0; l < kLanes; ++l) {
+                    const double next = re[l] * step_re - im[l] * step_im;
+                    im[l] = re[l] * step_im + im[l] * step_re;
+                    re[l] = next;
+                }
+            }
         }
     }
     return out;

@@ -2,9 +2,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
+#include <vector>
 #include <stdexcept>
 
 #include "edx/signals/table.hpp"
+#include "eigen.hpp"
 
 namespace edx::evoked {
 
@@ -47,28 +50,84 @@ bool solve_small(double m[4][4], double r[4], int k, double x[4]) {
 // Least squares of y = c + a u+ + b u+^2 (+ d u+^3) (u = t - t0, u+ = max(u, 0))
 // over [f0, f1), with polarity * a >= 0 (else a = 0 and refit). u is scaled by
 // the window's length so the normal equations stay well conditioned.
-HingeFit fit_hinge(std::span<const double> x, std::size_t f0, std::size_t f1, double t0, int polarity, int degree) {
-    const double scale = static_cast<double>(f1 - f0);
-    const int k = degree + 1;
-    double s[4][4] = {}, r[4] = {}, syy = 0.0;
-    for (std::size_t t = f0; t < f1; ++t) {
-        const double xt = x[t];
-        syy += xt * xt;
-        if (static_cast<double>(t) < t0) {  // before the break: the constant alone
-            s[0][0] += 1.0;
-            r[0] += xt;
-            continue;
-        }
-        const double u = (static_cast<double>(t) - t0) / scale;
-        const double v[4] = {1.0, u, u * u, u * u * u};
-        for (int i = 0; i < k; ++i) {
-            r[i] += v[i] * xt;
-            for (int j = 0; j <= i; ++j) s[i][j] += v[i] * v[j];
+//
+// The regression is run for many break points over the same window (a grid,
+// then golden section): the window's power sums are kept as prefix sums, so
+// each break point's normal equations cost a few dozen operations, not a pass
+// over the window. With tau = (t - f0) / scale and c = (t0 - f0) / scale, u =
+// tau - c: the sums of u^p (x) over the samples after the break are binomial
+// combinations of the prefix sums of tau^q (x). All of tau, c lie in [0, 1].
+class HingeFitter {
+public:
+    HingeFitter(std::span<const double> x, std::size_t f0, std::size_t f1, int polarity, int degree)
+        : f0_(f0), f1_(f1), polarity_(polarity), degree_(degree), scale_(static_cast<double>(f1 - f0)) {
+        const std::size_t n = f1 - f0;
+        const int pmax = 2 * degree;
+        tau_pow_.assign(static_cast<std::size_t>(pmax + 1) * (n + 1), 0.0);
+        tau_x_.assign(static_cast<std::size_t>(degree + 1) * (n + 1), 0.0);
+        for (std::size_t k = 0; k < n; ++k) {
+            const double tau = static_cast<double>(k) / scale_;
+            const double xt = x[f0 + k];
+            syy_ += xt * xt;
+            double pw = 1.0;
+            for (int q = 0; q <= pmax; ++q, pw *= tau) {
+                tp(q, k + 1) = tp(q, k) + pw;
+                if (q <= degree) tx(q, k + 1) = tx(q, k) + pw * xt;
+            }
         }
     }
+
+    HingeFit fit(double t0) const;
+
+private:
+    double& tp(int q, std::size_t k) { return tau_pow_[static_cast<std::size_t>(q) * (f1_ - f0_ + 1) + k]; }
+    double& tx(int q, std::size_t k) { return tau_x_[static_cast<std::size_t>(q) * (f1_ - f0_ + 1) + k]; }
+    double tp(int q, std::size_t k) const { return tau_pow_[static_cast<std::size_t>(q) * (f1_ - f0_ + 1) + k]; }
+    double tx(int q, std::size_t k) const { return tau_x_[static_cast<std::size_t>(q) * (f1_ - f0_ + 1) + k]; }
+
+    std::size_t f0_, f1_;
+    int polarity_, degree_;
+    double scale_;
+    double syy_ = 0.0;
+    std::vector<double> tau_pow_, tau_x_;  // prefix sums of tau^q and tau^q x, per q
+};
+
+HingeFit HingeFitter::fit(double t0) const {
+    const int k = degree_ + 1;
+    const std::size_t n = f1_ - f0_;
+    // The first sample after (or at) the break: before it the constant alone.
+    const double first = std::ceil(t0);
+    const std::size_t after = first <= static_cast<double>(f0_)   ? 0
+                              : first >= static_cast<double>(f1_) ? n
+                                                                  : static_cast<std::size_t>(first) - f0_;
+    const double c = (t0 - static_cast<double>(f0_)) / scale_;
+    double a_sum[7] = {}, b_sum[4] = {};
+    for (int q = 0; q <= 2 * degree_; ++q) a_sum[q] = tp(q, n) - tp(q, after);
+    for (int q = 0; q <= degree_; ++q) b_sum[q] = tx(q, n) - tx(q, after);
+    // Sums of u^p = (tau - c)^p and u^p x after the break, by the binomial theorem.
+    static constexpr double binom[7][7] = {{1}, {1, 1}, {1, 2, 1}, {1, 3, 3, 1}, {1, 4, 6, 4, 1},
+                                           {1, 5, 10, 10, 5, 1}, {1, 6, 15, 20, 15, 6, 1}};
+    double neg_c[7] = {1.0};
+    for (int q = 1; q <= 6; ++q) neg_c[q] = neg_c[q - 1] * -c;
+    double su[7] = {}, sux[4] = {};
+    for (int p = 0; p <= 2 * degree_; ++p) {
+        for (int q = 0; q <= p; ++q) su[p] += binom[p][q] * neg_c[p - q] * a_sum[q];
+    }
+    for (int p = 0; p <= degree_; ++p) {
+        for (int q = 0; q <= p; ++q) sux[p] += binom[p][q] * neg_c[p - q] * b_sum[q];
+    }
+    double s[4][4] = {}, r[4] = {};
     for (int i = 0; i < k; ++i) {
-        for (int j = i + 1; j < k; ++j) s[i][j] = s[j][i];
+        r[i] = sux[i];
+        for (int j = 0; j < k; ++j) s[i][j] = su[i + j];
     }
+    // The samples before the break add to the constant only.
+    s[0][0] = static_cast<double>(n);
+    r[0] = tx(0, n);
+    const double syy = syy_;
+    const int polarity = polarity_;
+    const double scale = scale_;
+
     HingeFit f;
     double m[4][4], rr[4], sol[4] = {};
     for (int i = 0; i < 4; ++i) {
@@ -107,14 +166,19 @@ HingeFit fit_hinge(std::span<const double> x, std::size_t f0, std::size_t f1, do
 }  // namespace
 
 OnsetCriterion OnsetCriterion::from_signals() {
-    OnsetCriterion c;
-    c.k_noise_sd = signals::constant(kTable, "/onset/k_noise_sd");
-    c.detection_lowpass_hz = signals::constant(kTable, "/onset/detection_lowpass_hz");
-    c.quiet_ms = signals::constant(kTable, "/onset/quiet_ms");
-    c.baseline_fit_ms = signals::constant(kTable, "/onset/baseline_fit_ms");
-    c.rise_fraction = signals::constant(kTable, "/onset/rise_fraction");
-    c.min_rise_ms = signals::constant(kTable, "/onset/min_rise_ms");
-    return c;
+    // The tables are compiled in: read once (a JSON pointer lookup per
+    // constant is a measurable share of a short recording's measurement).
+    static const OnsetCriterion cached = [] {
+        OnsetCriterion c;
+        c.k_noise_sd = signals::constant(kTable, "/onset/k_noise_sd");
+        c.detection_lowpass_hz = signals::constant(kTable, "/onset/detection_lowpass_hz");
+        c.quiet_ms = signals::constant(kTable, "/onset/quiet_ms");
+        c.baseline_fit_ms = signals::constant(kTable, "/onset/baseline_fit_ms");
+        c.rise_fraction = signals::constant(kTable, "/onset/rise_fraction");
+        c.min_rise_ms = signals::constant(kTable, "/onset/min_rise_ms");
+        return c;
+    }();
+    return cached;
 }
 
 void OnsetCriterion::validate() const {
@@ -153,16 +217,33 @@ double smooth_at(const double* x, std::size_t n, const std::vector<double>& kern
     const auto last = static_cast<long>(n) - 1;
     double v = 0.0;
     if (t >= half && t + half <= last) {
-        const double* p = x + (t - half);
-        for (std::size_t j = 0; j < kernel.size(); ++j) v += kernel[j] * p[j];
+        const auto k = static_cast<Eigen::Index>(kernel.size());
+        v = Eigen::Map<const Eigen::VectorXd>(x + (t - half), k).dot(Eigen::Map<const Eigen::VectorXd>(kernel.data(), k));
     } else {
         for (long j = -half; j <= half; ++j) v += kernel[static_cast<std::size_t>(j + half)] * x[std::clamp(t + j, 0L, last)];
     }
     return v;
 }
 
+// The whole trace: the edges as smooth_at, the interior tap by tap over all
+// samples at once (vectorised; a dot product per sample of a 10-30 tap
+// kernel spends its time summing the vector's lanes).
 void smooth(const double* x, std::size_t n, const std::vector<double>& kernel, double* out) {
-    for (std::size_t t = 0; t < n; ++t) out[t] = smooth_at(x, n, kernel, static_cast<long>(t));
+    const std::size_t half = kernel.size() / 2;
+    if (n <= 2 * half) {
+        for (std::size_t t = 0; t < n; ++t) out[t] = smooth_at(x, n, kernel, static_cast<long>(t));
+        return;
+    }
+    for (std::size_t t = 0; t < half; ++t) out[t] = smooth_at(x, n, kernel, static_cast<long>(t));
+    for (std::size_t t = n - half; t < n; ++t) out[t] = smooth_at(x, n, kernel, static_cast<long>(t));
+    const std::size_t m = n - 2 * half;  // outputs half .. n - half - 1
+    double* y = out + half;
+    std::fill(y, y + m, 0.0);
+    for (std::size_t j = 0; j < kernel.size(); ++j) {
+        const double kj = kernel[j];
+        const double* xj = x + j;  // x[t - half + j] for t = half + i
+        for (std::size_t i = 0; i < m; ++i) y[i] += kj * xj[i];
+    }
 }
 
 }  // namespace
@@ -186,10 +267,23 @@ double detection_noise_sd(std::span<const double> noise_rows, std::size_t rows, 
     double ss = 0.0;
     std::size_t count = 0;
     std::vector<double> v;
+    const std::size_t half = kernel.size() / 2;
     for (std::size_t r = 0; r < rows; ++r) {
         const double* x = noise_rows.data() + r * frames;
-        v.clear();
-        for (std::size_t t = 0; t < frames; t += stride) v.push_back(smooth_at(x, frames, kernel, static_cast<long>(t)));
+        v.assign((frames + stride - 1) / stride, 0.0);
+        // Samples t = i stride: the edges as smooth_at, the interior tap by
+        // tap over all of them at once (vectorised).
+        const std::size_t i0 = (half + stride - 1) / stride;                            // first with t >= half
+        const std::size_t i1 = frames > half ? (frames - half + stride - 1) / stride : 0;  // first with t + half >= frames
+        for (std::size_t i = 0; i < v.size(); ++i) {
+            if (i < i0 || i >= i1) v[i] = smooth_at(x, frames, kernel, static_cast<long>(i * stride));
+        }
+        if (i1 > i0) {
+            for (std::size_t j = 0; j < kernel.size(); ++j) {
+                const double kj = kernel[j];
+                for (std::size_t i = i0; i < i1; ++i) v[i] += kj * x[i * stride + j - half];  // i stride >= half
+            }
+        }
         double mean = 0.0;
         for (double u : v) mean += u;
         mean /= static_cast<double>(v.size());
@@ -228,6 +322,15 @@ OnsetEstimate estimate_onset(std::span<const double> x, double fs, double det_sd
     double b0 = 0.0, b1 = 0.0;  // the line b0 + b1 (t - (j - w))
     // Where the baseline after the artefact is too short for twice quiet_ms
     // (sensory responses start 2 ms after the stimulus), quiet_ms itself.
+    //
+    // NB: once a stretch of twice quiet_ms is found, the loop's increment
+    // (w = q) still runs, so the line below is taken from origin j - q: it is
+    // continued as if it had started quiet_ms later, which puts its level,
+    // where it slopes, by slope x quiet_ms off. Measured on simulated H-reflex
+    // templates, setting it right found fewer small initial phases at 6 dB
+    // (the median H onset error rose from 0.34 to 0.38 ms at 10 kHz, over 200
+    // recordings) against a 95th percentile at 20 dB of 0.17 instead of 0.18
+    // ms; left as it is, pending a departure rule better on both.
     for (int attempt = 0; attempt < 2 && !quiet; ++attempt, w = q) {
         for (j = peak; j >= earliest + w; --j) {
             double st = 0.0, sy = 0.0, stt = 0.0, sty = 0.0;
@@ -305,6 +408,15 @@ OnsetEstimate estimate_onset(std::span<const double> x, double fs, double det_sd
     std::size_t f0 = tk > earliest + nb ? tk - nb : earliest;
     HingeFit best;
     double best_t0 = 0.0, grid_step = 1.0;
+    std::optional<HingeFitter> fitter;
+    std::size_t fitter_f0 = 0;
+    auto fitter_for = [&](std::size_t from) -> const HingeFitter& {
+        if (!fitter || fitter_f0 != from) {
+            fitter.emplace(x, from, f1, e.polarity, degree);
+            fitter_f0 = from;
+        }
+        return *fitter;
+    };
     for (int attempt = 0; attempt < 4; ++attempt) {
         best = HingeFit{};
         // The break point leaves at least min_rise samples of rise after it.
@@ -316,8 +428,9 @@ OnsetEstimate estimate_onset(std::span<const double> x, double fs, double det_sd
         // around the take-off.
         const double step = std::max(1.0, std::ceil((hi - lo) / 24.0));
         grid_step = step;
+        const HingeFitter& grid = fitter_for(f0);
         for (double t0 = lo; t0 <= hi; t0 += step) {
-            const HingeFit f = fit_hinge(x, f0, f1, t0, e.polarity, degree);
+            const HingeFit f = grid.fit(t0);
             if (f.ok && (!best.ok || f.sse < best.sse)) {
                 best = f;
                 best_t0 = t0;
@@ -338,21 +451,22 @@ OnsetEstimate estimate_onset(std::span<const double> x, double fs, double det_sd
     double a = best_t0 - grid_step, c = best_t0 + grid_step;
     const double g = (std::sqrt(5.0) - 1.0) / 2.0;
     double u = c - g * (c - a), v = a + g * (c - a);
-    double fu = fit_hinge(x, f0, f1, u, e.polarity, degree).sse, fv = fit_hinge(x, f0, f1, v, e.polarity, degree).sse;
+    const HingeFitter& golden = fitter_for(f0);
+    double fu = golden.fit(u).sse, fv = golden.fit(v).sse;
     // To about a hundredth of a sample.
     for (int it = 0; it < 10 + static_cast<int>(std::ceil(std::log2(grid_step) / 0.694)); ++it) {
         if (fu < fv) {
             c = v; v = u; fv = fu;
             u = c - g * (c - a);
-            fu = fit_hinge(x, f0, f1, u, e.polarity, degree).sse;
+            fu = golden.fit(u).sse;
         } else {
             a = u; u = v; fu = fv;
             v = a + g * (c - a);
-            fv = fit_hinge(x, f0, f1, v, e.polarity, degree).sse;
+            fv = golden.fit(v).sse;
         }
     }
     const double t0 = 0.5 * (a + c);
-    const HingeFit f = fit_hinge(x, f0, f1, t0, e.polarity, degree);
+    const HingeFit f = golden.fit(t0);
     const bool better = f.ok && f.sse <= best.sse;
     e.onset_index = better ? t0 : best_t0;
     const HingeFit& use = better ? f : best;

@@ -95,11 +95,16 @@ double first_crossing(const std::function<double(double)>& f, double level, doub
 }  // namespace
 
 RecruitmentFitConfig RecruitmentFitConfig::from_signals() {
-    RecruitmentFitConfig c;
-    c.min_intensities = static_cast<std::size_t>(signals::constant(kTable, "/recruitment/min_intensities"));
-    c.threshold_fraction = signals::constant(kTable, "/recruitment/threshold_fraction");
-    c.plateau_fraction = signals::constant(kTable, "/recruitment/plateau_fraction");
-    return c;
+    // The tables are compiled in: read once (a JSON pointer lookup per
+    // constant is a measurable share of a short recording's measurement).
+    static const RecruitmentFitConfig cached = [] {
+        RecruitmentFitConfig c;
+        c.min_intensities = static_cast<std::size_t>(signals::constant(kTable, "/recruitment/min_intensities"));
+        c.threshold_fraction = signals::constant(kTable, "/recruitment/threshold_fraction");
+        c.plateau_fraction = signals::constant(kTable, "/recruitment/plateau_fraction");
+        return c;
+    }();
+    return cached;
 }
 
 void RecruitmentFitConfig::validate() const {

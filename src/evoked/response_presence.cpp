@@ -17,12 +17,17 @@ constexpr std::string_view kTable = "norms/evoked_measurement.json";
 }
 
 PresenceConfig PresenceConfig::from_signals() {
-    PresenceConfig c;
-    c.alpha = signals::constant(kTable, "/presence/alpha");
-    c.polynomial_degree = static_cast<int>(signals::constant(kTable, "/presence/polynomial_degree"));
-    c.mains_harmonics = static_cast<int>(signals::constant(kTable, "/presence/mains_harmonics"));
-    c.min_sweeps = static_cast<std::size_t>(signals::constant(kTable, "/presence/min_sweeps"));
-    return c;
+    // The tables are compiled in: read once (a JSON pointer lookup per
+    // constant is a measurable share of a short recording's measurement).
+    static const PresenceConfig cached = [] {
+        PresenceConfig c;
+        c.alpha = signals::constant(kTable, "/presence/alpha");
+        c.polynomial_degree = static_cast<int>(signals::constant(kTable, "/presence/polynomial_degree"));
+        c.mains_harmonics = static_cast<int>(signals::constant(kTable, "/presence/mains_harmonics"));
+        c.min_sweeps = static_cast<std::size_t>(signals::constant(kTable, "/presence/min_sweeps"));
+        return c;
+    }();
+    return cached;
 }
 
 void PresenceConfig::validate() const {
@@ -88,7 +93,10 @@ PresenceTest test_presence(const PreparedSweeps& sweeps, std::span<const std::si
     dof = std::clamp(dof, 1.0, max_dof);
     out.numerator_dof = dof;
     out.statistic = numerator / tr_w;
-    const boost::math::fisher_f_distribution<double> f(dof, dof * m);
+    // In double throughout: boost's default promotes to long double (x87),
+    // several times slower, for digits a p-value against alpha does not need.
+    using DoublePolicy = boost::math::policies::policy<boost::math::policies::promote_double<false>>;
+    const boost::math::fisher_f_distribution<double, DoublePolicy> f(dof, dof * m);
     out.p_value = boost::math::cdf(boost::math::complement(f, out.statistic));
     out.critical_value = boost::math::quantile(boost::math::complement(f, config.alpha));
     out.present = out.p_value < config.alpha;

@@ -15,15 +15,20 @@ constexpr std::string_view kTable = "norms/evoked_measurement.json";
 }
 
 SegmentCriterion SegmentCriterion::from_signals() {
-    SegmentCriterion c;
-    c.difference_lag_ms = signals::constant(kTable, "/segments/difference_lag_ms");
-    c.smoothing_ms = signals::constant(kTable, "/segments/smoothing_ms");
-    c.k_noise_sd = signals::constant(kTable, "/segments/k_noise_sd");
-    c.merge_gap_ms = signals::constant(kTable, "/segments/merge_gap_ms");
-    c.min_duration_ms = signals::constant(kTable, "/segments/min_duration_ms");
-    c.mains_harmonics = static_cast<int>(signals::constant(kTable, "/presence/mains_harmonics"));
-    c.floor_fraction = signals::constant(kTable, "/segments/floor_fraction");
-    return c;
+    // The tables are compiled in: read once (a JSON pointer lookup per
+    // constant is a measurable share of a short recording's measurement).
+    static const SegmentCriterion cached = [] {
+        SegmentCriterion c;
+        c.difference_lag_ms = signals::constant(kTable, "/segments/difference_lag_ms");
+        c.smoothing_ms = signals::constant(kTable, "/segments/smoothing_ms");
+        c.k_noise_sd = signals::constant(kTable, "/segments/k_noise_sd");
+        c.merge_gap_ms = signals::constant(kTable, "/segments/merge_gap_ms");
+        c.min_duration_ms = signals::constant(kTable, "/segments/min_duration_ms");
+        c.mains_harmonics = static_cast<int>(signals::constant(kTable, "/presence/mains_harmonics"));
+        c.floor_fraction = signals::constant(kTable, "/segments/floor_fraction");
+        return c;
+    }();
+    return cached;
 }
 
 void SegmentCriterion::validate() const {

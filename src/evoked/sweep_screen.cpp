@@ -46,12 +46,17 @@ void ExclusionCounts::add(ExclusionReason reason) noexcept {
 }
 
 ClipCriterion ClipCriterion::from_signals() {
-    ClipCriterion c;
-    c.min_run_samples = static_cast<std::size_t>(signals::constant(kTable, "/exclusion/clip_min_run_samples"));
-    c.min_run_ms = signals::constant(kTable, "/exclusion/clip_min_run_ms");
-    c.pulse_start_ms = signals::constant(kTable, "/artefact/blank_start_ms");
-    c.pulse_end_ms = signals::constant(kTable, "/artefact/blank_end_ms_h_reflex");
-    return c;
+    // The tables are compiled in: read once (a JSON pointer lookup per
+    // constant is a measurable share of a short recording's measurement).
+    static const ClipCriterion cached = [] {
+        ClipCriterion c;
+        c.min_run_samples = static_cast<std::size_t>(signals::constant(kTable, "/exclusion/clip_min_run_samples"));
+        c.min_run_ms = signals::constant(kTable, "/exclusion/clip_min_run_ms");
+        c.pulse_start_ms = signals::constant(kTable, "/artefact/blank_start_ms");
+        c.pulse_end_ms = signals::constant(kTable, "/artefact/blank_end_ms_h_reflex");
+        return c;
+    }();
+    return cached;
 }
 
 void ClipCriterion::validate() const {
@@ -121,9 +126,11 @@ ScreenResult screen_sweep(std::span<const float> sweep, std::size_t stimulus_ind
     for (const float v : sweep) extremes += static_cast<std::size_t>(v == lo) + static_cast<std::size_t>(v == hi);
     if (extremes < criterion.min_run_samples) return r;
 
-    // A run of the extreme value counts only where it lies outside the pulse window.
-    std::size_t i = 0;
-    while (i < sweep.size()) {
+    // A run of the extreme value counts only where it lies outside the pulse
+    // window. The scan stops once every extreme sample has been seen (the
+    // stimulus artefact's flat spike is usually all of them, early in the sweep).
+    std::size_t i = 0, seen = 0;
+    while (i < sweep.size() && seen < extremes) {
         const float v = sweep[i];
         if (v != lo && v != hi) {
             ++i;
@@ -131,6 +138,7 @@ ScreenResult screen_sweep(std::span<const float> sweep, std::size_t stimulus_ind
         }
         std::size_t j = i + 1;
         while (j < sweep.size() && sweep[j] == v) ++j;
+        seen += j - i;
         if (j - i >= 2) {
             std::size_t outside = 0, first_outside = j;
             for (std::size_t k = i; k < j; ++k) {

@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
+#include "band_limit.hpp"
+#include "eigen.hpp"
 #include "edx/signals/table.hpp"
 
 namespace edx::evoked::detail {
@@ -31,10 +34,11 @@ SegmentSearch clean_and_locate(PreparedSweeps& ps, const PipelineConfig& config)
 WaveTemplate measure_wave(const PreparedSweeps& ps, std::span<const std::size_t> rows, std::size_t w0, std::size_t w1,
                           std::size_t earliest, std::size_t baseline_end, std::size_t seg_begin, std::size_t seg_end,
                           const AlignmentConfig& config, const OnsetCriterion& criterion, std::size_t noise_begin,
-                          std::size_t noise_end) {
+                          std::size_t noise_end, bool shift_errors) {
     WaveTemplate w;
     // The correlations look at the located response and a margin either side.
-    const double focus_margin_ms = signals::constant("norms/evoked_measurement.json", "/alignment/focus_margin_ms");
+    static const double focus_margin_ms =
+        signals::constant("norms/evoked_measurement.json", "/alignment/focus_margin_ms");
     const auto focus_margin = static_cast<std::size_t>(std::lround(focus_margin_ms * ps.sample_rate_hz / 1000.0));
     const std::size_t focus_begin = std::clamp(seg_begin > focus_margin ? seg_begin - focus_margin : 0, w0, w1 - 1);
     const std::size_t focus_end = std::clamp(seg_end + focus_margin, focus_begin + 1, w1);
@@ -151,10 +155,31 @@ WaveTemplate measure_wave(const PreparedSweeps& ps, std::span<const std::size_t>
         }
         double pp = 0.0;
         for (std::size_t k = lo; k < hi; ++k) pp += part[k] * part[k];
-        // Projections of the part on noise stretches of its length, overlapping
-        // by three quarters. The part is orthogonal to a constant (its level
-        // was removed), so a stretch's level does not enter the projection.
-        std::vector<double> proj;
+        // The template's slope over the part, from its copy band-limited as
+        // in the alignment's correlations (the slope of the raw template is
+        // mostly its noise's).
+        std::vector<double> slope(hi - lo, 0.0);
+        if (shift_errors) {
+            std::vector<double> smooth;
+            const std::size_t width = band_limit_width(config.template_lowpass_hz, fs);
+            if (width > 1) {
+                smooth.resize(len);
+                band_limit(t.data(), len, width, 0, len, smooth.data());
+            } else {
+                smooth = detection_trace(t, fs, criterion);
+            }
+            for (std::size_t k = lo; k < hi; ++k) {
+                slope[k - lo] = 0.5 * (smooth[std::min(k + 1, len - 1)] - smooth[k > 0 ? k - 1 : 0]);
+            }
+        }
+        double ss = 0.0;
+        for (double v : slope) ss += v * v;
+        // Projections of the part (and of the slope) on noise stretches of
+        // its length, overlapping by three quarters. The part is orthogonal to
+        // a constant (its level was removed), so a stretch's level does not
+        // enter the projection; the slope nearly so, and the rows' mean is
+        // taken out of every stretch.
+        std::vector<double> proj, proj_slope;
         auto project = [&](std::size_t from, std::size_t to) {
             if (to <= from || to - from < plen) return;
             std::vector<double> mean(to - from, 0.0);
@@ -165,20 +190,29 @@ WaveTemplate measure_wave(const PreparedSweeps& ps, std::span<const std::size_t>
             for (double& v : mean) v /= static_cast<double>(n);
             const double unbias = std::sqrt(static_cast<double>(n) / static_cast<double>(n - 1));
             const double* pt = part.data() + lo;
+            const double* sl = slope.data();
             const std::size_t step = std::max<std::size_t>(1, plen / 4);
-            std::vector<double> mean_proj;
+            std::vector<double> mean_proj, mean_slope;
             for (std::size_t s0 = from; s0 + plen <= to; s0 += step) {
-                double acc = 0.0;
-                for (std::size_t k = 0; k < plen; ++k) acc += mean[s0 - from + k] * pt[k];
+                double acc = 0.0, acc_s = 0.0;
+                for (std::size_t k = 0; k < plen; ++k) {
+                    acc += mean[s0 - from + k] * pt[k];
+                    acc_s += mean[s0 - from + k] * sl[k];
+                }
                 mean_proj.push_back(acc);
+                mean_slope.push_back(acc_s);
             }
+            // The rows' projections in float, vectorised (each a sum of a
+            // few hundred products: float keeps 6 digits of it).
+            const Eigen::VectorXf part_f = Eigen::Map<const Eigen::VectorXd>(pt, static_cast<Eigen::Index>(plen)).cast<float>();
+            const Eigen::VectorXf slope_f = Eigen::Map<const Eigen::VectorXd>(sl, static_cast<Eigen::Index>(plen)).cast<float>();
             for (std::size_t i = 0; i < n; ++i) {
                 const float* x = ps.row(rows[i]).data();
                 std::size_t j = 0;
                 for (std::size_t s0 = from; s0 + plen <= to; s0 += step, ++j) {
-                    double acc = 0.0;
-                    for (std::size_t k = 0; k < plen; ++k) acc += static_cast<double>(x[s0 + k]) * pt[k];
-                    proj.push_back((acc - mean_proj[j]) * unbias);
+                    const Eigen::Map<const Eigen::VectorXf> v(x + s0, static_cast<Eigen::Index>(plen));
+                    proj.push_back((static_cast<double>(v.dot(part_f)) - mean_proj[j]) * unbias);
+                    if (shift_errors) proj_slope.push_back((static_cast<double>(v.dot(slope_f)) - mean_slope[j]) * unbias);
                 }
             }
         };
@@ -194,6 +228,15 @@ WaveTemplate measure_wave(const PreparedSweeps& ps, std::span<const std::size_t>
                 double acc = 0.0;
                 for (std::size_t k = lo; k < hi; ++k) acc += x[static_cast<std::size_t>(static_cast<long>(w0 + k) + r)] * part[k];
                 w.z[i] = se > 0.0 ? (acc / pp) / se : 0.0;
+            }
+            if (shift_errors && ss > 0.0) {
+                double var_s = 0.0;
+                for (double v : proj_slope) var_s += v * v / static_cast<double>(proj_slope.size());
+                w.shift_se.resize(n);
+                for (std::size_t i = 0; i < n; ++i) {
+                    const double a = al.amplitude[i];
+                    w.shift_se[i] = a > 0.0 ? std::sqrt(var_s) / (a * ss) : std::numeric_limits<double>::infinity();
+                }
             }
 
         }

@@ -25,6 +25,10 @@ struct WaveTemplate {
     ResponseMeasures measures;   // of the template
     double detection_noise_sd = 0.0;
     std::vector<double> z;  // per row: amplitude / standard error (see measure_wave)
+    // Per row: the standard error of its shift (samples), from the noise's
+    // projection on the template's slope (see measure_wave); empty when the
+    // noise could not be measured.
+    std::vector<double> shift_se;
 };
 
 namespace detail {
@@ -46,10 +50,16 @@ SegmentSearch clean_and_locate(PreparedSweeps& sweeps, const PipelineConfig& con
 // so the noise's colour (1/f noise lies in the responses' band) is accounted
 // for. With too little noise to project on, the white-noise approximation
 // from the rows' residuals is used.
+//
+// With shift_errors, each row's shift_se is the linearised error of a matched-filter delay,
+// SD(<noise, s'>) / (amplitude x <s', s'>), with s' the slope of the
+// smoothed template (detection_trace) over the same main part and the SD
+// from the same noise projections: the coloured noise's share in the
+// response's band counts, as for z.
 WaveTemplate measure_wave(const PreparedSweeps& sweeps, std::span<const std::size_t> rows, std::size_t w0,
                           std::size_t w1, std::size_t earliest, std::size_t baseline_end, std::size_t seg_begin,
                           std::size_t seg_end, const AlignmentConfig& alignment, const OnsetCriterion& criterion,
-                          std::size_t noise_begin = 0, std::size_t noise_end = 0);
+                          std::size_t noise_begin = 0, std::size_t noise_end = 0, bool shift_errors = false);
 
 }  // namespace detail
 }  // namespace edx::evoked

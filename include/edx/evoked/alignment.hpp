@@ -23,9 +23,15 @@ struct AlignmentConfig {
     // to about this rate), which a multiphasic wave cannot match one phase
     // off, then refine at the full rate around the coarse lag.
     double coarse_rate_hz = 1000.0;
+    // Each sweep is correlated with the template low-passed to this -3 dB
+    // frequency (0: not), the response's band: the template's noise above
+    // it, whose slope the correlation would otherwise follow, leaves the
+    // shifts (the template itself is not smoothed).
+    double template_lowpass_hz = 0.0;
 
-    // The H-wave's (/alignment/max_shift_ms) or the M-wave's (/alignment/m_max_shift_ms)
-    // search range from signals/norms/evoked_measurement.json.
+    // The H-wave's (/alignment/max_shift_ms, /alignment/template_lowpass_hz)
+    // or the M-wave's (/alignment/m_max_shift_ms, no low-pass: its template's
+    // noise is negligible) settings from signals/norms/evoked_measurement.json.
     static AlignmentConfig for_h_wave();
     static AlignmentConfig for_m_wave();
     // CMAPs and SNAPs: no search (/alignment/ncs_max_shift_ms = 0), a plain average.

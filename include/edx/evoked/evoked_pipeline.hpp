@@ -100,6 +100,11 @@ struct PreparedSweeps {
 // has no stimuli / sweeps or its pre-stimulus window is shorter than the
 // blanking needs, naming the recording.
 PreparedSweeps prepare_sweeps(const Recording& recording, const PipelineConfig& config);
+// The same into `out`, whose memory is reused: a caller measuring recording
+// after recording keeps one (each fresh sweep buffer of a few hundred kB
+// costs its page faults again, as much as the rest of a short recording's
+// measurement). On a throw `out` is left unspecified.
+void prepare_sweeps(const Recording& recording, const PipelineConfig& config, PreparedSweeps& out);
 
 // The stimulus artefact's exponential tail, fitted and removed where it runs
 // into the first response. The tail's shape is A g_tau(t): the exponential

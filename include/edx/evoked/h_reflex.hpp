@@ -10,7 +10,11 @@
 // k x the template's pre-stimulus noise SD, refined to a fraction of a sample
 // by a two-phase regression (flat baseline, then a rise with a free slope and
 // curvature) whose break point is the onset. Each sweep's onset is the
-// template's onset plus the sweep's sub-sample shift against the template.
+// template's onset plus the sweep's sub-sample shift against the template
+// (found by correlation with the template band-limited to the H-wave's band),
+// shrunk towards the median shift of its run of sweeps in one limb position
+// as far as the shift's standard error, against the sweeps' spread, calls for
+// (empirical Bayes; nothing moves when the H-wave stands well out of the noise).
 // Filtering does not delay the onset: the high-pass runs causally (it barely
 // touches a fast take-off), the low-pass zero-phase (see evoked_pipeline.hpp;
 // noiseless simulated onsets come out within half a sample).
@@ -85,7 +89,7 @@ struct HReflexResult {
     std::optional<double> h_latency_ms;
     std::optional<double> h_latency_min_ms;      // shortest per-sweep onset [Sung99]
     std::optional<double> h_latency_at_hmax_ms;  // onset of the largest H [Jank94]
-    std::optional<double> h_latency_sd_ms;       // sweep-to-sweep SD of the onsets
+    std::optional<double> h_latency_sd_ms;       // sweep-to-sweep SD of the onsets before shrinkage (as measured)
     std::optional<double> h_amplitude_mv;        // median baseline-to-negative-peak
     std::optional<double> h_peak_to_peak_mv;     // of the template, scaled to h_amplitude_mv
     // True when some sweeps hold an H but no M (the H threshold lies below M's, [Sung99]).
