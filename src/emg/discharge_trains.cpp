@@ -13,6 +13,7 @@ void TrainSearch::validate() const {
     if (!(tolerance > 0.0 && tolerance < 0.5)) fail("tolerance must be in (0, 0.5)");
     if (max_missed < 0) fail("max_missed must be >= 0");
     if (min_discharges < 3) fail("min_discharges must be >= 3");
+    if (!(regular_max_cv2 > 0.0)) fail("regular_max_cv2 must be > 0");
 }
 
 double interval_cv2(std::span<const double> t, std::span<const int> steps) {
@@ -114,12 +115,14 @@ class ChainBuilder {
 public:
     ChainBuilder(std::span<const double> t, const std::vector<bool>& used, const TrainSearch& s, const Compatible& compatible)
         : t_(t), used_(used), s_(s), compatible_(compatible) {
-        const double span = t.size() > 1 ? t.back() - t.front() : 0.0;
-        chance_limit_ = span > 0.0 ? 0.125 * span / static_cast<double>(t.size()) : 1e9;
+        span_ = t.size() > 1 ? t.back() - t.front() : 0.0;
+        chance_limit_ = span_ > 0.0 ? 0.125 * span_ / static_cast<double>(t.size()) : 1e9;
+        seed_limit_.assign(t.size(), -1.0);
     }
 
     Chain grow(std::size_t a, std::size_t b) const {
         const double p = t_[b] - t_[a];
+        limit_ = seed_limit(a);
         std::vector<std::size_t> fwd{b};
         std::vector<int> fwd_steps;
         follow(b, p, +1, fwd, fwd_steps);
@@ -173,7 +176,7 @@ private:
             }
             // Never so wide that another discharge of the same waveform would
             // fall in it by chance more than a quarter of the time.
-            const double tol = std::min(0.0005 + spread * std::sqrt(static_cast<double>(k)), std::max(0.0005, chance_limit_));
+            const double tol = std::min(0.0005 + spread * std::sqrt(static_cast<double>(k)), std::max(0.0005, limit_));
             if (expected < t_.front() - tol || expected > t_.back() + tol) break;
             const std::size_t c = nearest(expected, tol, out.back());
             if (c != npos) {
@@ -197,6 +200,23 @@ private:
     const TrainSearch& s_;
     const Compatible& compatible_;
     double chance_limit_ = 1e9;  // half-width at which a window of 2 x it holds 1/4 discharge on average
+    double span_ = 0.0;
+    mutable std::vector<double> seed_limit_;  // per seed, the chance limit among the discharges compatible with it
+    mutable double limit_ = 1e9;              // that of the chain being grown
+
+    // Chance counts the discharges (used or not) that could join a chain
+    // grown from seed a: with a waveform test, those compatible with it, so
+    // that a slow train is not held to the density of a faster train of a
+    // clearly different waveform sorted into the same cluster.
+    double seed_limit(std::size_t a) const {
+        if (!compatible_ || !(span_ > 0.0)) return chance_limit_;
+        if (seed_limit_[a] < 0.0) {
+            std::size_t n = 1;
+            for (std::size_t i = 0; i < t_.size(); ++i) n += (i != a && compatible_(a, i)) ? 1 : 0;
+            seed_limit_[a] = 0.125 * span_ / static_cast<double>(n);
+        }
+        return seed_limit_[a];
+    }
 };
 
 // A chain found at a multiple of its train's period (the train was detected
@@ -249,7 +269,12 @@ bool refine(std::span<const double> t, const std::vector<bool>& used, Chain& c, 
     return false;
 }
 
-bool better(const Chain& a, const Chain& b) {
+bool better(const Chain& a, const Chain& b, const TrainSearch& s) {
+    // Four discharges line up regularly by chance often enough among irregular
+    // ones: the preference needs one more than the shortest train.
+    auto regular = [&](const Chain& c) { return static_cast<int>(c.members.size()) > s.min_discharges && c.cv2 <= s.regular_max_cv2; };
+    const bool ra = regular(a), rb = regular(b);
+    if (ra != rb) return ra;
     if (a.members.size() != b.members.size()) return a.members.size() > b.members.size();
     return a.cv2 < b.cv2;
 }
@@ -276,13 +301,17 @@ std::vector<Chain> find_chains(std::span<const double> t, const TrainSearch& sea
                 if (used[b]) continue;
                 const double p = t[b] - t[a];
                 if (p < search.min_period_s) continue;
-                if (p > search.max_period_s || ++partners > max_partners) break;
+                if (p > search.max_period_s) break;
+                // Partners are counted among compatible discharges only: a
+                // slow train's next discharge may lie behind many of a faster
+                // train of another waveform in the same cluster.
                 if (compatible && !compatible(a, b)) continue;
+                if (++partners > max_partners) break;
                 Chain c = builder.grow(a, b);
                 if (static_cast<int>(c.members.size()) >= search.min_discharges) {
                     for (auto m : c.members) covered[m] = true;
                 }
-                if (better(c, best)) best = std::move(c);
+                if (better(c, best, search)) best = std::move(c);
             }
         }
         if (static_cast<int>(best.members.size()) < search.min_discharges) break;
@@ -303,6 +332,12 @@ std::vector<Chain> find_chains(std::span<const double> t, const TrainSearch& sea
                     std::merge(chains[i].members.begin(), chains[i].members.end(), chains[j].members.begin(),
                                chains[j].members.end(), std::back_inserter(u.members));
                     finish(t, u);
+                    // Two regular chains that fit a common lattice only by
+                    // chance make an irregular union: they stay apart.
+                    if (u.cv2 > search.regular_max_cv2 && chains[i].cv2 <= search.regular_max_cv2 &&
+                        chains[j].cv2 <= search.regular_max_cv2) {
+                        continue;
+                    }
                     chains[i] = std::move(u);
                     chains.erase(chains.begin() + static_cast<std::ptrdiff_t>(j));
                     merged = true;
@@ -310,7 +345,7 @@ std::vector<Chain> find_chains(std::span<const double> t, const TrainSearch& sea
             }
         }
     }
-    std::sort(chains.begin(), chains.end(), better);
+    std::sort(chains.begin(), chains.end(), [&](const Chain& a, const Chain& b) { return better(a, b, search); });
     return chains;
 }
 

@@ -39,6 +39,7 @@ UnitAnalysisCriteria UnitAnalysisCriteria::from_tables() {
     c.duration_lowpass_hz = signals::constant(table, "/units/duration_lowpass_hz");
     c.baseline_gap_ms = signals::constant(table, "/averaging/baseline_band_gap_ms");
     c.steady_fraction = signals::constant(table, "/units/steady_fraction");
+    c.local_baseline_ms = signals::constant(table, "/averaging/local_baseline_ms");
     c.max_short_fraction = signals::constant(table, "/units/max_short_interval_fraction");
     c.validate();
     return c;
@@ -51,6 +52,7 @@ void UnitAnalysisCriteria::validate() const {
     if (!(regular_max_cv2 > 0.0)) fail("regular_max_cv2 must be > 0");
     if (!(duration_lowpass_hz > 0.0)) fail("duration_lowpass_hz must be > 0");
     if (!(baseline_gap_ms > 0.0)) fail("baseline_gap_ms must be > 0");
+    if (!(local_baseline_ms >= 0.0)) fail("local_baseline_ms must be >= 0");
     if (!(steady_fraction > 0.0 && steady_fraction <= 1.0)) fail("steady_fraction must be in (0, 1]");
     if (!(max_short_fraction > 0.0 && max_short_fraction < 1.0)) fail("max_short_fraction must be in (0, 1)");
 }
@@ -62,32 +64,63 @@ MuapParameters measure_averaged_waveform(const std::vector<double>& v, double ra
     if (level_used_uv) *level_used_uv = c.measurement.level_uv;
     c.validate();
     if (v.empty() || reference >= v.size()) throw std::invalid_argument("measure_averaged_waveform: reference outside the waveform");
-    std::vector<double> smooth(v.size());
-    if (c.duration_lowpass_hz < 0.45 * rate && v.size() > 32) {
-        dsp::zero_phase_filter(dsp::butterworth_lowpass(2, c.duration_lowpass_hz, rate), v, smooth);
-    } else {
-        smooth = v;
-    }
+    std::vector<double> w = v, smooth(v.size());
+    auto low_pass = [&]() {
+        if (c.duration_lowpass_hz < 0.45 * rate && w.size() > 32) {
+            dsp::zero_phase_filter(dsp::butterworth_lowpass(2, c.duration_lowpass_hz, rate), w, smooth);
+        } else {
+            smooth = w;
+        }
+    };
     const auto gap = std::max<std::size_t>(1, static_cast<std::size_t>(std::lround(c.baseline_gap_ms * rate / 1000.0)));
     const double level = c.measurement.level_uv;
     std::size_t a = reference, b = reference;
-    for (std::size_t i = reference, quiet = 0; i-- > 0;) {
-        if (std::abs(smooth[i]) > level) {
-            a = i;
-            quiet = 0;
-        } else if (++quiet >= gap) {
-            break;
+    auto extent = [&]() {
+        a = b = reference;
+        for (std::size_t i = reference, quiet = 0; i-- > 0;) {
+            if (std::abs(smooth[i]) > level) {
+                a = i;
+                quiet = 0;
+            } else if (++quiet >= gap) {
+                break;
+            }
         }
-    }
-    for (std::size_t i = reference + 1, quiet = 0; i < v.size(); ++i) {
-        if (std::abs(smooth[i]) > level) {
-            b = i;
-            quiet = 0;
-        } else if (++quiet >= gap) {
-            break;
+        for (std::size_t i = reference + 1, quiet = 0; i < w.size(); ++i) {
+            if (std::abs(smooth[i]) > level) {
+                b = i;
+                quiet = 0;
+            } else if (++quiet >= gap) {
+                break;
+            }
         }
+    };
+    low_pass();
+    extent();
+    // The baseline next to the potential: the machine's high-pass turns a
+    // potential's net area into a broad pedestal of the opposite sign around
+    // it (a few uV under a large MUAP), which a baseline read at the ends of
+    // the averaging window misses and which moves the slow tails across
+    // +/- level_uv. The median of the low-passed average over local_baseline_ms
+    // just beyond either end of the extent (past the quiet gap), joined by a
+    // straight line, is taken out, and the extent is found again.
+    const auto span = static_cast<std::size_t>(std::lround(c.local_baseline_ms * rate / 1000.0));
+    if (span > 0 && a > gap + span && b + gap + span < w.size()) {
+        auto median_over = [&](std::size_t from, std::size_t to) {
+            std::vector<double> x(smooth.begin() + static_cast<std::ptrdiff_t>(from), smooth.begin() + static_cast<std::ptrdiff_t>(to));
+            std::nth_element(x.begin(), x.begin() + static_cast<std::ptrdiff_t>(x.size() / 2), x.end());
+            return x[x.size() / 2];
+        };
+        const double before = median_over(a - gap - span, a - gap), after = median_over(b + gap, b + gap + span);
+        const double t0 = static_cast<double>(a - gap) - 0.5 * static_cast<double>(span);
+        const double t1 = static_cast<double>(b + gap) + 0.5 * static_cast<double>(span);
+        for (std::size_t i = 0; i < w.size(); ++i) {
+            const double f = std::clamp((static_cast<double>(i) - t0) / (t1 - t0), 0.0, 1.0);
+            w[i] -= before + f * (after - before);
+        }
+        low_pass();
+        extent();
     }
-    const auto raw = measure_muap(trimmed(v, a, b), rate, c.measurement);
+    const auto raw = measure_muap(trimmed(w, a, b), rate, c.measurement);
     const auto slow = measure_muap(trimmed(smooth, a, b), rate, c.measurement);
     MuapParameters p = raw;
     p.onset_ms = slow.onset_ms;

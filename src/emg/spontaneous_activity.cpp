@@ -144,6 +144,7 @@ SpontaneousCriteria SpontaneousCriteria::from_tables() {
     s.shape = ShapeCriteria::from_table();
     s.measurement = MuapCriteria::from_table();
     s.regular_max_cv2 = c("/firing/regular_max_cv");
+    s.search.regular_max_cv2 = s.regular_max_cv2;
     s.search.min_discharges = static_cast<int>(std::lround(c("/firing/train_min_discharges")));
     s.search.max_missed = static_cast<int>(std::lround(c("/firing/train_max_missed")));
     s.search.tolerance = c("/firing/train_interval_tolerance");
@@ -385,6 +386,14 @@ SpontaneousResult analyse_spontaneous(std::span<const float> samples, double fs,
                                   criteria.search.min_period_s)) {
                     continue;
                 }
+                // Sparse trains fit some common lattice by chance: the union
+                // must still fire regularly to be one train.
+                {
+                    std::vector<double> u;
+                    std::merge(ta.begin(), ta.end(), tb.begin(), tb.end(), std::back_inserter(u));
+                    u.erase(std::unique(u.begin(), u.end()), u.end());
+                    if (u.size() >= 3 && describe_chain(u).cv2 > criteria.regular_max_cv2) continue;
+                }
                 found[a].events.insert(found[a].events.end(), found[b].events.begin(), found[b].events.end());
                 rebuild(found[a]);
                 found.erase(found.begin() + static_cast<std::ptrdiff_t>(b));
@@ -570,7 +579,44 @@ SpontaneousResult analyse_spontaneous(std::span<const float> samples, double fs,
                         std::to_string(ta.time_locked_parts) + " potentials firing time-locked as one complex";
         }
     }
-    // Renumber, dropping absorbed trains (their discharges are parts of the complexes kept).
+    // One fibre's train found twice (its discharges sorted into two waveform
+    // clusters, or its rate drifting between two chains): fibrillations and
+    // positive sharp waves of one class whose discharges never coincide and
+    // whose union still fires regularly. Two fibres at similar rates
+    // interleave at a changing phase, so their union is irregular.
+    std::vector<int> joined_to(out.trains.size(), -1);
+    {
+        const double dead_s = criteria.dead_time_ms / 1000.0;
+        std::vector<std::size_t> order(out.trains.size());
+        std::iota(order.begin(), order.end(), 0);
+        std::sort(order.begin(), order.end(),
+                  [&](std::size_t a, std::size_t b) { return out.trains[a].times_s.size() > out.trains[b].times_s.size(); });
+        for (std::size_t ia = 0; ia < order.size(); ++ia) {
+            const auto a = order[ia];
+            if (absorbed[a] || !is_denervation_potential(out.trains[a].kind)) continue;
+            for (std::size_t ib = ia + 1; ib < order.size(); ++ib) {
+                const auto b = order[ib];
+                auto& ta = out.trains[a];
+                const auto& tb = out.trains[b];
+                if (absorbed[b] || tb.kind != ta.kind) continue;
+                std::vector<double> u;
+                std::merge(ta.times_s.begin(), ta.times_s.end(), tb.times_s.begin(), tb.times_s.end(), std::back_inserter(u));
+                bool apart = true;
+                for (std::size_t k = 1; k < u.size() && apart; ++k) apart = u[k] - u[k - 1] > dead_s;
+                if (!apart) continue;
+                const auto chain = describe_chain(u);
+                if (chain.cv2 > criteria.regular_max_cv2) continue;
+                ta.times_s = std::move(u);
+                ta.rate_hz = 1.0 / chain.period_s;
+                ta.cv2 = chain.cv2;
+                absorbed[b] = true;
+                joined_to[b] = static_cast<int>(a);
+            }
+        }
+    }
+
+    // Renumber, dropping absorbed trains (their discharges are parts of the
+    // complexes kept, or of the train they were joined to).
     std::vector<int> new_id(out.trains.size(), -1);
     {
         std::vector<SpontaneousTrain> kept;
@@ -580,6 +626,9 @@ SpontaneousResult analyse_spontaneous(std::span<const float> samples, double fs,
             kept.push_back(std::move(out.trains[i]));
         }
         out.trains = std::move(kept);
+        for (std::size_t i = 0; i < joined_to.size(); ++i) {
+            if (joined_to[i] >= 0) new_id[i] = new_id[static_cast<std::size_t>(joined_to[i])];
+        }
     }
     std::vector<bool> dropped(events.size(), false);
     for (std::size_t i = 0; i < events.size(); ++i) {

@@ -198,7 +198,7 @@ SimulatedRecording simulate_needle_emg(const NeedleEmgSpec& spec, std::uint64_t 
                             {"isi_cv", drive.isi_cv},
                             {"first_discharge_s", s.times_s.front()},
                             {"discharge_count", s.times_s.size()},
-                            {"parameters", s.parameters.to_json()},
+                            {"parameters", to_json(s.parameters)},
                             {"polyphasic", s.parameters.polyphasic(criteria)},
                             {"anatomy", unit.anatomy_json()}};
         if (spec.minimal_s > 0.0) {
@@ -256,7 +256,7 @@ SimulatedRecording simulate_needle_emg(const NeedleEmgSpec& spec, std::uint64_t 
                             {"stop_s", t.stop_s},
                             {"discharge_count", s.times_s.size()},
                             {"graded", graded},
-                            {"parameters", s.parameters.to_json()},
+                            {"parameters", to_json(s.parameters)},
                             {"shape", train.shape_truth}};
         if (t.kind != SpontaneousClass::fasciculation) {
             j["final_rate_hz"] = t.rate_hz * t.final_rate_ratio;

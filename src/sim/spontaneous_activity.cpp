@@ -128,13 +128,14 @@ SpontaneousTrainSpec draw_train(SpontaneousClass kind, const SpontaneousRanges& 
             s.amplitude_uv = capped(ranges.fib_amplitude_uv).draw_log(random);
             s.rate_hz = ranges.fib_rate_hz.draw_log(random);
             s.isi_cv = ranges.fib_isi_cv.draw(random);
-            s.final_rate_ratio = ranges.fib_final_rate_ratio.draw(random);
+            // A slowing train stays within the documented rates (SP-spont: 0.5-15 Hz).
+            s.final_rate_ratio = std::max(ranges.fib_final_rate_ratio.draw(random), ranges.fib_rate_hz.min / s.rate_hz);
             break;
         case SpontaneousClass::positive_sharp_wave:
             s.amplitude_uv = capped(ranges.psw_amplitude_uv).draw_log(random);
             s.rate_hz = ranges.psw_rate_hz.draw_log(random);
             s.isi_cv = ranges.psw_isi_cv.draw(random);
-            s.final_rate_ratio = ranges.psw_final_rate_ratio.draw(random);
+            s.final_rate_ratio = std::max(ranges.psw_final_rate_ratio.draw(random), ranges.psw_rate_hz.min / s.rate_hz);
             s.psw_duration_ms = ranges.psw_duration_ms.draw(random);
             s.psw_rise_sd_ms = ranges.psw_rise_sd_ms.draw(random);
             s.psw_fall_ms = ranges.psw_fall_ms.draw(random);

@@ -78,10 +78,14 @@ TEST_CASE("R00108: the expert's units are found by template", "[emg][muap_decomp
     REQUIRE(test::matched_by_template(*run) >= 6);
 }
 
-// The issue's target, not met yet: at 10% MVC half of R00108's discharges
-// overlap another within 4 ms, and the peel-off resolves only part of them.
-TEST_CASE("R00108: matched units have >= 90% of the expert's discharges within 0.5 ms",
-          "[emg][muap_decomposition][real][!mayfail]") {
+// At 10% MVC half of R00108's discharges overlap another within 4 ms: the
+// peel-off resolves superimpositions (pairs, and complexes of up to three
+// units refitted together), guided by each unit's firing rhythm. On this
+// record the expert's units 1-6 reach 93-98% and 7 and 8 (the smallest) about
+// 80%. The margin is small: trimming the record by a few ms or scaling it by
+// 1% moves single units by a few points (89-98% for units 1-6 over 8 such
+// variants; in one, unit 6 reads 89%).
+TEST_CASE("R00108: matched units have >= 90% of the expert's discharges within 0.5 ms", "[emg][muap_decomposition][real]") {
     const auto& run = test::r00108_run();
     if (!run) {
         WARN(test::r00108_absent_message());
@@ -95,5 +99,5 @@ TEST_CASE("R00108: matched units have >= 90% of the expert's discharges within 0
         if (m.unit >= 0 && share >= 0.9) ++good;
     }
     INFO(table);
-    CHECK(good >= 6);
+    REQUIRE(good >= 6);
 }

@@ -97,13 +97,15 @@ TEST_CASE("fibrillations and positive sharp waves of 50 uV and more are detected
     REQUIRE(g.psw.f1() >= 0.9);
 }
 
-// The issue's target, not met: 4+ is 8 to 14 trains at one site, a third of
-// them under 40 uV in 10 uV RMS noise, and the analysis finds too few of
-// those to reach 8. Kept as the target (may fail) with the matrix printed.
-TEST_CASE("the grade is the truth's in >= 90% of recordings", "[emg][spontaneous_activity][!mayfail]") {
+// The grade is the truth's, which counts every persistent fibrillation and
+// positive-sharp-wave train the simulator drew (signals/norms/
+// spontaneous_activity_grade.json), visible or not: at 4+ (8 to 14 trains)
+// some are under 40 uV in 10 uV RMS noise, so a few 4+ sites read 3+. On
+// these 50 recordings: 46 agree (92%).
+TEST_CASE("the grade is the truth's in >= 90% of recordings", "[emg][spontaneous_activity]") {
     const auto& g = grade_run();
     INFO(g.table() << "grade agreement " << g.grade_ok << "/" << g.recordings);
-    // Below 4+ the trains are few enough to be found: a regression guard.
+    // Below 4+ the trains are few enough to be found: most of the errors may only be at 4+.
     int low_ok = 0, low = 0;
     for (int t = 0; t < 4; ++t) {
         for (int f = 0; f < 5; ++f) {
@@ -111,8 +113,8 @@ TEST_CASE("the grade is the truth's in >= 90% of recordings", "[emg][spontaneous
             if (t == f) low_ok += g.confusion[t][f];
         }
     }
-    CHECK(static_cast<double>(low_ok) / low >= 0.8);
-    CHECK(static_cast<double>(g.grade_ok) / g.recordings >= 0.9);
+    REQUIRE(static_cast<double>(low_ok) / low >= 0.9);
+    REQUIRE(static_cast<double>(g.grade_ok) / g.recordings >= 0.9);
 }
 
 TEST_CASE("the analysis does not assume a polarity", "[emg][spontaneous_activity]") {

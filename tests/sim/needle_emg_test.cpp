@@ -147,7 +147,7 @@ TEST_CASE("the truth's parameters are those measured on its templates", "[needle
     for (const auto& [id, j] : sources_of(sim.truth)) {
         INFO(id);
         const auto t = template_from(j.at("template"), sim.recording.info.sample_rate_hz);
-        REQUIRE(measure_muap(t.samples_uv, t.fine_rate_hz(), criteria).to_json() == j.at("parameters"));
+        REQUIRE(to_json(measure_muap(t.samples_uv, t.fine_rate_hz(), criteria)) == j.at("parameters"));
         REQUIRE(j.at("discharge_count").get<std::size_t>() == times_of(sim.truth, id).size());
     }
     // Each discharge's amplitude is its source's.

@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <functional>
+#include <limits>
 #include <span>
 #include <vector>
 
@@ -18,6 +19,14 @@ struct TrainSearch {
     double tolerance = 0.12;      // of the current period, plus 0.5 ms
     int max_missed = 3;           // consecutive expected discharges a train may skip
     int min_discharges = 4;
+    // Chains of more than min_discharges at or below this CV2 are regular
+    // trains and are taken before any irregular one, however long: where
+    // several trains of one waveform interleave, a chain hopping between them
+    // collects more discharges than any single train but is not a train
+    // (min_discharges alone line up regularly by chance too often to count).
+    // Two regular chains whose union is irregular are not joined as one train
+    // seen sparsely. Infinity: length alone decides.
+    double regular_max_cv2 = std::numeric_limits<double>::infinity();
 
     // Throws std::invalid_argument naming the first bad field.
     void validate() const;
@@ -34,7 +43,8 @@ struct Chain {
 // one train, e.g. because their waveforms agree within the noise.
 using Compatible = std::function<bool(std::size_t i, std::size_t j)>;
 
-// Disjoint chains among `times_s` (strictly increasing), longest first: each
+// Disjoint chains among `times_s` (strictly increasing), regular ones (see
+// regular_max_cv2) first, then longest first: each
 // starts from a pair of discharges one period apart, then follows the period
 // (updated as it goes) forward and backward, taking the nearest discharge
 // within tolerance of each expected time that is compatible with the

@@ -25,6 +25,7 @@ struct UnitAnalysisCriteria {
     double regular_max_cv2 = 0.08;       // signals/norms/spontaneous_activity_criteria.json
     double duration_lowpass_hz = 1000.0;
     double baseline_gap_ms = 3.0;
+    double local_baseline_ms = 5.0;      // baseline read next to the potential, beyond the quiet gap (0: window ends only)
     double steady_fraction = 0.5;
     double max_short_fraction = 0.1;  // more intervals under 0.4 x the median: two units not separated
 

@@ -1,11 +1,17 @@
 // Decomposition of a needle-EMG segment at minimal effort into motor units:
 // every potential is detected, potentials are sorted into units by waveform,
 // each unit's waveform is averaged, and the signal is explained discharge by
-// discharge by subtracting the best-fitting unit (peel-off; where no single
-// unit explains a peak, the best pair of overlapping discharges). Between
-// rounds, units sorted apart are joined (similar waveforms whose discharges
-// interleave, or pieces of one train that fire more regularly together) and
-// units sorted together are split (intervals no single unit fires). For each
+// discharge by subtracting the best-fitting unit (peel-off, aligned to a
+// fraction of a sample), over several rounds. Superimpositions are resolved:
+// where one unit leaves a spike, the best pair replaces it, and each complex
+// of overlapping discharges is refitted as the combination of up to three
+// units that explains it best. Each unit's firing rhythm (from the previous
+// round) guides the choice: a unit whose rhythm predicts a discharge is
+// preferred to one that fits only a little better and is accepted on less of
+// the energy, a unit keeps one of two discharges within its refractory time,
+// discharges far out of a unit's rhythm are taken from it, and gaps in a
+// regular train are searched for its missed discharges. Between rounds, units
+// sorted apart are joined and units sorted together are split. For each
 // unit: its discharge times and its averaged waveform, from windows in which
 // the other units' discharges have been subtracted, aligned to a quarter of a
 // sample. Criteria: signals/norms/muap_analysis_criteria.json.

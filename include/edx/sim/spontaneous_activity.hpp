@@ -86,7 +86,9 @@ struct SpontaneousRanges {
 
 // A train of the given class drawn from the ranges; amplitudes and rates
 // log-uniformly. A lesion age caps fibrillation and positive-sharp-wave
-// amplitudes. The active window is [start_s, stop_s) as given.
+// amplitudes. A slowing fibrillation or positive-sharp-wave train keeps within
+// the rate range throughout (its final rate ratio is raised where it would
+// end below the range). The active window is [start_s, stop_s) as given.
 SpontaneousTrainSpec draw_train(SpontaneousClass kind, const SpontaneousRanges& ranges,
                                 std::optional<double> lesion_age_months, double start_s, double stop_s,
                                 Random& random);
