@@ -14,6 +14,8 @@ int run_emg(const std::vector<std::string>& args);
 int run_fair(const std::vector<std::string>& args);
 int run_hreflex(const std::vector<std::string>& args);
 int run_ncs(const std::vector<std::string>& args);
+int run_fair_study(const std::vector<std::string>& args);
+int run_fair_cohort(const std::vector<std::string>& args);
 
 const std::vector<Command>& commands() {
     static const std::vector<Command> table = {
@@ -24,6 +26,8 @@ const std::vector<Command>& commands() {
         {"ncs", "nerve conduction (motor, sensory, velocities) and F-waves of every such recording", run_ncs},
         {"hreflex", "H-reflex: M and H latency and amplitude, H/M, Hmax/Mmax, expected latency, side to side", run_hreflex},
         {"fair", "dynamic FAIR H-wave delay per leg: latency time course, delay with 95% CI, onset, verdict", run_fair},
+        {"fair-study", "validate the FAIR test on a cohort (manifest): accuracy, ROC, cut-off, correlation, retest", run_fair_study},
+        {"fair-cohort", "write a simulated FAIR cohort with its manifest, to try fair-study", run_fair_cohort},
         {"analyze", "run every analysis that applies to a file and summarise it", run_analyze},
         {"diagnose", "how likely deep gluteal syndrome (which kind), L5/S1 radiculopathy or neither, and why", run_diagnose},
         {"stream", "serve live sessions (stream protocol v1 over TCP or stdin), events as JSON lines", run_stream},
