@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The two set-up commands of the README, on Debian 12 as root:
 #   tools/setup.sh example [FILE]  install what is missing, build, run `edx analyze` on a bundled example
+#                                  (with its case file FILE.case.json when there is one)
 #   tools/setup.sh test            install what is missing, build the normal and the sanitizer
 #                                  configurations, run every test of both through ctest, then a
 #                                  bounded libFuzzer run of the stream frame parser (clang build)
@@ -46,12 +47,18 @@ case "$mode" in
         install_missing "${build_packages[@]}"
         configure_and_build build/release -DCMAKE_BUILD_TYPE=Release
         example=${2:-$root/signals/examples/dgs_piriformis_left.h5}
+        # A bundled study comes with its clinical case file (STUDY.case.json): the diagnosis is part of the job.
+        case_file=${example%.h5}.case.json
+        if [ -f "$case_file" ]; then
+            exec "$root/build/release/tools/edx/edx" analyze "$example" --clinical "$case_file"
+        fi
         exec "$root/build/release/tools/edx/edx" analyze "$example"
         ;;
     test)
         install_missing "${build_packages[@]}" "${test_packages[@]}"
         configure_and_build build/release -DCMAKE_BUILD_TYPE=Release
-        configure_and_build build/sanitize -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEDX_SANITIZE=ON -DEDX_FFT=fftw
+        # Benchmarks are not built here: they measure the release build.
+        configure_and_build build/sanitize -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEDX_SANITIZE=ON -DEDX_FFT=fftw -DEDX_BUILD_BENCHMARKS=OFF
         ctest --test-dir "$root/build/release" -j "$jobs" --output-on-failure
         ctest --test-dir "$root/build/sanitize" -j "$jobs" --output-on-failure
         # A bounded libFuzzer run on the stream protocol's frame parser (clang only; just the fuzz targets are built).
