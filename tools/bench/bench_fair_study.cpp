@@ -30,50 +30,13 @@
 
 #include "edx/study/fair_cohort_sim.hpp"
 
+#include "child_process.hpp"
+
 namespace {
 
-struct ChildRun {
-    int status = -1;
-    double wall_s = 0.0;
-    double peak_rss_mb = 0.0;
-    double cpu_s = 0.0;  // user + system time of the child
-    std::string out;
-};
-
-// Runs argv with stdout captured and stderr discarded; peak RSS from wait4 (the child's own).
-ChildRun run_child(const std::vector<std::string>& argv) {
-    char out_template[] = "/tmp/edx_bench_fair_study_outXXXXXX";
-    const int out_fd = mkstemp(out_template);
-    if (out_fd < 0) throw std::runtime_error("mkstemp failed");
-    const auto start = std::chrono::steady_clock::now();
-    const pid_t pid = fork();
-    if (pid == 0) {
-        dup2(out_fd, STDOUT_FILENO);
-        std::FILE* null = std::fopen("/dev/null", "w");
-        if (null) dup2(fileno(null), STDERR_FILENO);
-        std::vector<char*> args;
-        for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-        args.push_back(nullptr);
-        execv(args[0], args.data());
-        _exit(127);
-    }
-    int status = 0;
-    rusage usage{};
-    wait4(pid, &status, 0, &usage);
-    ChildRun run;
-    run.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    run.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    run.peak_rss_mb = static_cast<double>(usage.ru_maxrss) / 1024.0;  // Linux: kilobytes
-    auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + 1e-6 * static_cast<double>(t.tv_usec); };
-    run.cpu_s = seconds(usage.ru_utime) + seconds(usage.ru_stime);
-    close(out_fd);
-    std::ifstream in(out_template);
-    std::stringstream text;
-    text << in.rdbuf();
-    run.out = text.str();
-    std::filesystem::remove(out_template);
-    return run;
-}
+using edx::bench::ChildRun;
+// The study's progress line goes to stderr: discarded here.
+ChildRun run_child(const std::vector<std::string>& argv) { return edx::bench::run_child(argv, true); }
 
 int g_repeat = 3;
 

@@ -40,6 +40,8 @@
 #include "edx/io/input_error.hpp"
 #include "edx/io/layout_reader.hpp"
 
+#include "child_process.hpp"
+
 namespace {
 
 constexpr std::size_t kChannels = 16;
@@ -193,43 +195,8 @@ bool file_matches(const std::filesystem::path& file, const Variant& v) {
     }
 }
 
-struct ChildRun {
-    int status = -1;
-    double wall_s = 0.0;
-    double peak_rss_mb = 0.0;
-    std::string out;
-};
-
-// Runs argv as a child with stdout captured; peak RSS from wait4 (the child's own, not ours).
-ChildRun run_child(const std::vector<std::string>& argv) {
-    char out_template[] = "/tmp/edx_bench_outXXXXXX";
-    const int out_fd = mkstemp(out_template);
-    if (out_fd < 0) throw std::runtime_error("mkstemp failed");
-    const auto start = std::chrono::steady_clock::now();
-    const pid_t pid = fork();
-    if (pid == 0) {
-        dup2(out_fd, STDOUT_FILENO);
-        std::vector<char*> args;
-        for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-        args.push_back(nullptr);
-        execv(args[0], args.data());
-        _exit(127);
-    }
-    int status = 0;
-    rusage usage{};
-    wait4(pid, &status, 0, &usage);
-    ChildRun run;
-    run.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    run.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    run.peak_rss_mb = static_cast<double>(usage.ru_maxrss) / 1024.0;  // Linux: kilobytes
-    close(out_fd);
-    std::ifstream in(out_template);
-    std::stringstream text;
-    text << in.rdbuf();
-    run.out = text.str();
-    std::filesystem::remove(out_template);
-    return run;
-}
+using edx::bench::ChildRun;
+using edx::bench::run_child;
 
 // key=value pairs from a child's last line.
 std::map<std::string, std::string> fields(const std::string& text) {
