@@ -14,9 +14,13 @@ jobs=$(nproc 2>/dev/null || echo 2)
 
 build_packages=(g++ cmake ninja-build pkg-config libeigen3-dev libhdf5-dev libboost-program-options-dev
                 nlohmann-json3-dev catch2)
+# The HTML reports inline uPlot, installed from the npm registry (third_party/uplot, pinned by its
+# package-lock.json); Debian's npm unless an npm is already there (nodesource's nodejs ships its own).
+command -v npm >/dev/null 2>&1 || build_packages+=(npm)
 # The sanitizer configuration also exercises the optional FFTW3 engine, so both FFT engines are tested.
 # clang and its runtime (libFuzzer) build the fuzz targets of the stream protocol.
-test_packages=(libfftw3-dev clang libclang-rt-14-dev)
+# chromium renders the HTML reports in the report tests.
+test_packages=(libfftw3-dev clang libclang-rt-14-dev chromium)
 
 install_missing() {
     local missing=()
@@ -29,6 +33,16 @@ install_missing() {
         [ "$(id -u)" -eq 0 ] || sudo="sudo"
         $sudo apt-get update -qq
         DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+    fi
+}
+
+# uPlot into third_party/uplot/node_modules (gitignored); skipped when it is there and newer than the lock file,
+# so a re-run needs no network.
+install_uplot() {
+    local dir=$root/third_party/uplot
+    if [ ! -f "$dir/node_modules/uplot/dist/uPlot.iife.min.js" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+        echo "setup: installing uPlot (npm ci --prefix third_party/uplot)" >&2
+        npm ci --prefix "$dir" --ignore-scripts --no-audit --no-fund >&2
     fi
 }
 
@@ -45,6 +59,7 @@ configure_and_build() {
 case "$mode" in
     example)
         install_missing "${build_packages[@]}"
+        install_uplot
         configure_and_build build/release -DCMAKE_BUILD_TYPE=Release
         example=${2:-$root/signals/examples/dgs_piriformis_left.h5}
         # A bundled study comes with its clinical case file (STUDY.case.json): the diagnosis is part of the job.
@@ -56,6 +71,7 @@ case "$mode" in
         ;;
     test)
         install_missing "${build_packages[@]}" "${test_packages[@]}"
+        install_uplot
         configure_and_build build/release -DCMAKE_BUILD_TYPE=Release
         # Benchmarks are not built here: they measure the release build.
         configure_and_build build/sanitize -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEDX_SANITIZE=ON -DEDX_FFT=fftw -DEDX_BUILD_BENCHMARKS=OFF

@@ -1,8 +1,12 @@
 #include "cli.hpp"
 
+#include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <ctime>
 #include <iostream>
+
+#include "edx/report/html_text.hpp"
 
 namespace edx::cli {
 
@@ -23,9 +27,16 @@ std::optional<po::variables_map> parse(const std::vector<std::string>& args, std
 }
 
 std::string fixed_text(const std::optional<double>& value, int decimals) {
-    if (!value || !std::isfinite(*value)) return "-";
-    char buffer[48];
-    std::snprintf(buffer, sizeof buffer, "%.*f", decimals, *value);
+    // The reports' formatter: a number reads the same on the terminal and in a page.
+    return report::number_text(value, decimals);
+}
+
+std::string utc_now_iso8601() {
+    const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+    std::tm tm{};
+    gmtime_r(&now, &tm);
+    char buffer[32];
+    std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &tm);
     return buffer;
 }
 

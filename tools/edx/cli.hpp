@@ -12,6 +12,8 @@
 
 #include <boost/program_options.hpp>
 
+#include "edx/report/html_page.hpp"
+
 namespace edx::cli {
 
 namespace po = boost::program_options;
@@ -39,7 +41,10 @@ std::optional<po::variables_map> parse(const std::vector<std::string>& args, std
 // A value for a text report: fixed decimals, "-" when it does not exist or is not finite.
 std::string fixed_text(const std::optional<double>& value, int decimals = 2);
 
+// Now, as 2026-11-28T12:00:00Z: when a report was made.
+std::string utc_now_iso8601();
+
 // The notice every clinical output opens with.
-inline constexpr const char* kDecisionSupportNotice = "Decision support for a clinical neurophysiologist, not a diagnosis.";
+inline constexpr const char* kDecisionSupportNotice = report::kDecisionSupportNotice;
 
 }  // namespace edx::cli

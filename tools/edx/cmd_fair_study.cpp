@@ -15,6 +15,9 @@
 #include <nlohmann/json.hpp>
 
 #include "cli.hpp"
+#include "edx/report/html_page.hpp"
+#include "edx/report/html_text.hpp"
+#include "edx/report/study_report.hpp"
 #include "edx/signals/table.hpp"
 #include "edx/study/fair_study.hpp"
 
@@ -25,21 +28,9 @@ namespace {
 constexpr const char* kNotice =
     "Research tool for validating the FAIR H-reflex test on a cohort; decision support, not a diagnosis.";
 
-std::string fixed(double v, int decimals = 2) {
-    char buffer[32];
-    std::snprintf(buffer, sizeof buffer, "%.*f", decimals, v);
-    return buffer;
-}
+std::string fixed(double v, int decimals = 2) { return report::number_text(v, decimals); }
 
-// Appended piece by piece: GCC 12 warns falsely (-Wrestrict) on "[" + std::string.
-std::string interval(double lo, double hi, int decimals = 2) {
-    std::string s = "[";
-    s += fixed(lo, decimals);
-    s += ", ";
-    s += fixed(hi, decimals);
-    s += "]";
-    return s;
-}
+std::string interval(double lo, double hi, int decimals = 2) { return report::interval_text(lo, hi, decimals); }
 
 std::string percent(double confidence) { return fixed(confidence * 100.0, 0) + "%"; }
 
@@ -167,12 +158,14 @@ int run_fair_study(const std::vector<std::string>& args) {
         "prevalence in the confirmatory study's population (default: this study's share of reference positives)")(
         "threads", po::value<int>()->default_value(0), "recordings analysed in parallel (0: one per core)")(
         "rows", po::bool_switch(&rows), "list every row's delay in the text output")(
-        "json", po::bool_switch(&json), "print one JSON document instead of text");
+        "json", po::bool_switch(&json), "print one JSON document instead of text")(
+        "html", po::value<std::string>(),
+        "also write the HTML report (ROC curve, delays by reference diagnosis, delay against symptom duration), atomically");
     po::positional_options_description positional;
     positional.add("manifest", 1);
     const auto vm = parse(args,
                           "edx fair-study MANIFEST.csv [--criterion-ms X] [--precision W] [--prevalence P] "
-                          "[--threads N] [--rows] [--json]",
+                          "[--threads N] [--rows] [--json] [--html STUDY.html]",
                           "Validates the FAIR H-reflex test on a cohort. Each row of the manifest (CSV: subject,\n"
                           "file, recording, reference, symptom_duration_months, session; see\n"
                           "signals/examples/README-fair-study-manifest.md) is analysed as `edx fair` analyses it,\n"
@@ -216,6 +209,12 @@ int run_fair_study(const std::vector<std::string>& args) {
         std::fflush(stderr);
     };
     const study::FairStudyResult result = study::run_fair_study(manifest, o, progress);
+    if (vm->count("html")) {
+        const std::string html_file = vm->at("html").as<std::string>();
+        report::write_html_file(html_file, report::study_report_html(result, utc_now_iso8601()));
+        // stderr, so --json keeps stdout one JSON document.
+        std::cerr << "fair-study: HTML report written to " << html_file << "\n";
+    }
 
     if (json) {
         nlohmann::ordered_json doc;

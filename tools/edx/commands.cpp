@@ -16,6 +16,7 @@ int run_hreflex(const std::vector<std::string>& args);
 int run_ncs(const std::vector<std::string>& args);
 int run_fair_study(const std::vector<std::string>& args);
 int run_fair_cohort(const std::vector<std::string>& args);
+int run_report(const std::vector<std::string>& args);
 
 const std::vector<Command>& commands() {
     static const std::vector<Command> table = {
@@ -29,6 +30,7 @@ const std::vector<Command>& commands() {
         {"fair-study", "validate the FAIR test on a cohort (manifest): accuracy, ROC, cut-off, correlation, retest", run_fair_study},
         {"fair-cohort", "write a simulated FAIR cohort with its manifest, to try fair-study", run_fair_cohort},
         {"analyze", "run every analysis that applies to a file and summarise it", run_analyze},
+        {"report", "the HTML report of a case (edx analyze --out file): waveforms, FAIR time course, EMG, diagnosis", run_report},
         {"diagnose", "how likely deep gluteal syndrome (which kind), L5/S1 radiculopathy or neither, and why", run_diagnose},
         {"stream", "serve live sessions (stream protocol v1 over TCP or stdin), events as JSON lines", run_stream},
         {"replay", "stream a recording to `edx stream` as an acquisition system would", run_replay},
