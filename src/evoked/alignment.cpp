@@ -202,7 +202,10 @@ Alignment align_rows(const PreparedSweeps& sweeps, std::span<const std::size_t> 
                      std::size_t end, const AlignmentConfig& config, std::size_t focus_begin, std::size_t focus_end) {
     config.validate();
     if (rows.empty()) throw std::invalid_argument("align_rows: no rows to align");
-    if (!(begin < end && end <= sweeps.frames)) throw std::invalid_argument("align_rows: window outside the sweep");
+    if (!(begin < end && end <= sweeps.frames)) {
+        throw std::invalid_argument("align_rows: window [" + std::to_string(begin) + ", " + std::to_string(end) +
+                                    ") outside the sweep of " + std::to_string(sweeps.frames) + " samples");
+    }
     if (focus_begin == 0 && focus_end == 0) {
         focus_begin = begin;
         focus_end = end;

@@ -133,7 +133,7 @@ HReflexResult measure_h_reflex(const Recording& rec, const SubjectMeasures& subj
 
         if (m_span) {
             const std::size_t w0 = std::max(ps.blank_end_index, m_span->first > before ? m_span->first - before : 0);
-            const std::size_t w1 = std::min(region_begin, m_span->second + after);
+            const std::size_t w1 = std::min({region_begin, m_span->second + after, ps.frames});
             // Baseline: from the window's start, short of the located M-wave.
             const std::size_t base_end = std::max(w0 + 2, m_span->first > half_ms ? m_span->first - half_ms : 0);
             const WaveTemplate m = detail::measure_wave(ps, all, w0, w1, w0, base_end, m_span->first, m_span->second,

@@ -33,8 +33,9 @@ struct LockedMains {
 // band-pass that removes slow components, such as a high-pass tail, without a
 // model of them; the sinusoids pass through it too), box-averaged down to
 // about 2.5 kHz, outside [skip_begin, skip_end)
-// (the blanking). Robust: boxes whose residual exceeds 3.5 robust SDs are
-// dropped and the fit repeated (up to 6 times), so responses do not pull it. The frequency kept is the
+// (the blanking). Robust: boxes far out of the trace's own spread (3.5 robust
+// SDs) are left out first, then boxes whose residual exceeds 3.5 robust SDs
+// are dropped and the fit repeated (up to 20 times), so responses do not pull it. The frequency kept is the
 // one that explains more, if an F-test against constant and slope alone clears 4.
 // A trace shorter than three periods of 50 Hz gets no estimate.
 LockedMains locked_mains(std::span<const double> trace, double fs, std::size_t skip_begin, std::size_t skip_end,
