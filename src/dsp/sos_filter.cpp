@@ -263,6 +263,42 @@ bool ScalarSosFilter::process(std::span<const float> in, std::span<float> out) n
     return true;
 }
 
+namespace {
+
+// sosfilt with the section count known at compile time: the coefficients and
+// the state live in registers (through a span they are reloaded and stored at
+// every sample, since x might alias them), and the sections of consecutive
+// samples overlap in the pipeline. Same expression, same order: bit for bit
+// what the loop below computes.
+template <std::size_t N>
+void sosfilt_fixed(const SosCascade& cascade, std::span<double> x, std::span<double> state) {
+    double b0[N], b1[N], b2[N], a1[N], a2[N], z1[N], z2[N];
+    for (std::size_t s = 0; s < N; ++s) {
+        b0[s] = cascade[s].b0;
+        b1[s] = cascade[s].b1;
+        b2[s] = cascade[s].b2;
+        a1[s] = cascade[s].a1;
+        a2[s] = cascade[s].a2;
+        z1[s] = state[2 * s];
+        z2[s] = state[2 * s + 1];
+    }
+    for (double& v : x) {
+        double in = v;
+        for (std::size_t s = 0; s < N; ++s) {
+            double y;
+            EDX_SOS_STEP(in, y, z1[s], z2[s], b0[s], b1[s], b2[s], a1[s], a2[s]);
+            in = y;
+        }
+        v = in;
+    }
+    for (std::size_t s = 0; s < N; ++s) {
+        state[2 * s] = z1[s];
+        state[2 * s + 1] = z2[s];
+    }
+}
+
+}  // namespace
+
 void sosfilt(const SosCascade& cascade, std::span<double> x, std::span<double> state) {
     std::vector<double> zero;
     if (state.empty()) {
@@ -271,6 +307,17 @@ void sosfilt(const SosCascade& cascade, std::span<double> x, std::span<double> s
     }
     if (state.size() != 2 * cascade.size()) {
         throw std::invalid_argument("sosfilt state must hold 2 values per section");
+    }
+    switch (cascade.size()) {
+        case 1: return sosfilt_fixed<1>(cascade, x, state);
+        case 2: return sosfilt_fixed<2>(cascade, x, state);
+        case 3: return sosfilt_fixed<3>(cascade, x, state);
+        case 4: return sosfilt_fixed<4>(cascade, x, state);
+        case 5: return sosfilt_fixed<5>(cascade, x, state);
+        case 6: return sosfilt_fixed<6>(cascade, x, state);
+        case 7: return sosfilt_fixed<7>(cascade, x, state);
+        case 8: return sosfilt_fixed<8>(cascade, x, state);
+        default: break;
     }
     for (double& v : x) {
         double in = v;

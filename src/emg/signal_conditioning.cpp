@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 
@@ -64,39 +65,45 @@ ConditionedSignal condition(std::span<const float> x, double fs, const Condition
 
 double robust_noise_sd(std::span<const float> x, double fs) {
     if (x.size() < 4) return 0.0;
+    const std::size_t n = x.size();
     const auto guard = static_cast<std::size_t>(std::max(1.0, std::round(guard_ms * fs / 1000.0)));
-    std::vector<unsigned char> quiet(x.size(), 1);
-    // The medians are taken over at most max_median_samples evenly spaced samples.
-    const std::size_t stride = std::max<std::size_t>(1, x.size() / max_median_samples);
+    // The medians are taken over at most max_median_samples evenly spaced
+    // samples, so only those need to know whether they are quiet: a sample is
+    // quiet when no excursion lies within `guard` samples of it, read off a
+    // running count of excursions over every sample.
+    const std::size_t stride = std::max<std::size_t>(1, n / max_median_samples);
+    const std::size_t picked = (n + stride - 1) / stride;
+    std::vector<unsigned char> quiet(picked, 1), next(picked);
+    std::vector<unsigned char> beyond(n);
+    std::vector<std::uint32_t> count(n + 1);
     std::vector<float> buffer;
-    buffer.reserve(x.size() / stride + 1);
+    buffer.reserve(picked);
     double sd = 0.0;
     for (int pass = 0; pass < passes; ++pass) {
         buffer.clear();
-        for (std::size_t i = 0; i < x.size(); i += stride) {
-            if (quiet[i]) buffer.push_back(x[i]);
+        for (std::size_t k = 0; k < picked; ++k) {
+            if (quiet[k]) buffer.push_back(x[k * stride]);
         }
-        if (buffer.size() < std::max<std::size_t>(4, x.size() / stride / 10)) break;
+        if (buffer.size() < std::max<std::size_t>(4, picked / 10)) break;
         auto mid = buffer.begin() + static_cast<std::ptrdiff_t>(buffer.size() / 2);
         std::nth_element(buffer.begin(), mid, buffer.end());
         const float median = *mid;
         for (auto& v : buffer) v = std::abs(v - median);
         std::nth_element(buffer.begin(), mid, buffer.end());
         sd = *mid / 0.6745;
-        // Leave out the neighbourhood of every excursion beyond exclude_sd:
-        // a sample is quiet when the nearest excursion on either side is more
-        // than `guard` samples away.
+        if (pass + 1 == passes) break;
+        // Leave out the neighbourhood of every excursion beyond exclude_sd.
         const double limit = exclude_sd * sd;
-        std::size_t since = guard + 1;
-        for (std::size_t i = 0; i < x.size(); ++i) {
-            since = std::abs(x[i] - median) > limit ? 0 : since + 1;
-            quiet[i] = since > guard;
+        for (std::size_t i = 0; i < n; ++i) beyond[i] = std::abs(x[i] - median) > limit;
+        for (std::size_t i = 0; i < n; ++i) count[i + 1] = count[i] + beyond[i];
+        for (std::size_t k = 0; k < picked; ++k) {
+            const std::size_t i = k * stride;
+            const std::size_t lo = i > guard ? i - guard : 0, hi = std::min(n, i + guard + 1);
+            next[k] = count[hi] == count[lo];
         }
-        since = guard + 1;
-        for (std::size_t i = x.size(); i-- > 0;) {
-            since = std::abs(x[i] - median) > limit ? 0 : since + 1;
-            if (since <= guard) quiet[i] = 0;
-        }
+        // The same samples again: the next pass would find the same SD.
+        if (next == quiet) break;
+        quiet.swap(next);
     }
     return sd;
 }
