@@ -48,6 +48,16 @@ std::optional<double> median_of(std::vector<double> v) {
     return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
+// The template's main negative peak moved as its onset is to the sweeps'
+// median onset (the template's time axis is its own alignment's, the onset
+// latency is the median over sweeps); the template's peak when its onset was
+// not measured.
+std::optional<double> peak_at_median_timing(const WaveTemplate& w, const std::optional<double>& median_onset_ms,
+                                            const PreparedSweeps& ps) {
+    if (!w.onset.found || !median_onset_ms) return w.measures.negative_peak_ms;
+    return w.measures.negative_peak_ms + (*median_onset_ms - ps.ms_at(w.onset_index));
+}
+
 }  // namespace
 
 void HReflexOptions::validate() const {
@@ -155,6 +165,7 @@ HReflexResult measure_h_reflex(const Recording& rec, const SubjectMeasures& subj
             }
             res.m_sweeps = amp.size();
             res.m_latency_ms = median_of(on);
+            res.m_peak_latency_ms = peak_at_median_timing(m, res.m_latency_ms, ps);
             res.m_amplitude_mv = median_of(amp);
             if (res.m_amplitude_mv && template_amplitude > 0.0) {
                 res.m_peak_to_peak_mv = *res.m_peak_to_peak_mv * *res.m_amplitude_mv / template_amplitude;
@@ -248,6 +259,7 @@ HReflexResult measure_h_reflex(const Recording& rec, const SubjectMeasures& subj
             }
             res.h_sweeps = amp.size();
             res.h_latency_ms = median_of(on);
+            if (res.h_sweeps > 0) res.h_peak_latency_ms = peak_at_median_timing(h, res.h_latency_ms, ps);
             if (!on.empty()) res.h_latency_min_ms = *std::min_element(on.begin(), on.end());
             // The spread as measured (before shrinkage, which would understate it).
             if (raw_onsets.size() > 1) {

@@ -23,9 +23,11 @@ nlohmann::ordered_json to_json(const HReflexResult& r) {
     j["recording"] = r.recording;
     j["side"] = r.side.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(r.side);
     j["m_latency_ms"] = value(r.m_latency_ms);
+    j["m_peak_latency_ms"] = value(r.m_peak_latency_ms);
     j["m_amplitude_mv"] = value(r.m_amplitude_mv);
     j["h_present"] = r.h_present;
     j["h_latency_ms"] = value(r.h_latency_ms);
+    j["h_peak_latency_ms"] = value(r.h_peak_latency_ms);
     j["h_amplitude_mv"] = value(r.h_amplitude_mv);
     j["h_m_ratio"] = value(r.h_m_ratio);
     j["hmax_mmax"] = value(r.hmax_mmax);

@@ -101,7 +101,11 @@ std::string h_reflex_section(const Json& doc, const Study& study, HtmlPage& page
             if (const auto v = number(r, field)) cursors.push_back({{"label", label}, {"ms", *v}});
         };
         cursor("M onset", "m_latency_ms");
-        if (r.value("h_present", false)) cursor("H onset", "h_latency_ms");
+        cursor("M peak", "m_peak_latency_ms");
+        if (r.value("h_present", false)) {
+            cursor("H onset", "h_latency_ms");
+            cursor("H peak", "h_peak_latency_ms");
+        }
         cursor("expected H onset", "expected_h_latency_ms");
         Json excluded = Json::array();
         for (const auto& s : array_of(r, "sweeps")) {
@@ -112,7 +116,7 @@ std::string h_reflex_section(const Json& doc, const Study& study, HtmlPage& page
         body += plot_container(wave_id, "h-waveforms",
                                "Mean of the " + std::to_string(rec->sweep_count - excluded.size()) +
                                    " sweeps used and one sweep chosen with the slider; time after the stimulus. Vertical "
-                                   "lines: the latencies of the results document (M onset, H onset, expected H onset).");
+                                   "lines: the latencies of the results document (M and H onset and negative peak, expected H onset).");
         const std::string train_id = plot_id("h-sweeps", i);
         page.add_plot(train_id, {{"kind", "h-sweeps"}, {"sweeps", key}});
         body += plot_container(train_id, "h-sweeps",
@@ -352,6 +356,7 @@ std::string case_report_html(const CaseReportInput& input) {
     page.add_fact("file", doc.contains("file") && doc.at("file").is_string() ? doc.at("file").get<std::string>() : input.source);
     page.add_fact("session start", study.session_start.empty() ? "(not recorded)" : study.session_start);
     page.add_fact("analysed by", doc.value("generator", std::string("?")) + " (results document version 1)");
+    page.add_fact("analysed at", doc.value("analysed_at_utc", std::string("(not recorded)")));
     page.add_fact("report made", input.generated_utc.empty() ? "-" : input.generated_utc);
     page.add_fact("recordings", std::to_string(study.recordings.size()));
     const char* current = "";

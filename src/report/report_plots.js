@@ -89,9 +89,11 @@
     controls.className = "controls";
     controls.innerHTML = 'sweep <input type="range" min="0" max="' + (N - 1) + '" value="0"> <span>1 of ' + N + "</span>";
     el.parentNode.insertBefore(controls, el);
-    var cursorColours = ["#c0392b", "#2e8b57", "#8e44ad", "#d35400"];
-    var lines = spec.cursors.map(function (cu, j) {
-      return { x: cu.ms, label: cu.label + " " + cu.ms.toFixed(2) + " ms", colour: cursorColours[j % 4], dash: /expected/.test(cu.label) };
+    // M red, H green, the expected H latency purple and dashed; peaks thinner than onsets.
+    var lines = spec.cursors.map(function (cu) {
+      var colour = /^expected/.test(cu.label) ? "#8e44ad" : /^M/.test(cu.label) ? "#c0392b" : "#2e8b57";
+      return { x: cu.ms, label: cu.label + " " + cu.ms.toFixed(2) + " ms", colour: colour,
+               dash: /expected/.test(cu.label), width: /peak/.test(cu.label) ? 1 : 1.5 };
     });
     var u = new uPlot({
       width: width(el), height: 320,

@@ -35,6 +35,12 @@ TEST_CASE("edx analyze --out keeps recordings and results in one file that edx d
         INFO(key);
         REQUIRE(doc.contains(key));
     }
+    // When it was analysed, as UTC ISO 8601 (YYYY-MM-DDTHH:MM:SSZ): the report's header shows it.
+    const std::string at = doc.at("analysed_at_utc").get<std::string>();
+    REQUIRE(at.size() == 20);
+    REQUIRE(at[4] == '-');
+    REQUIRE(at[10] == 'T');
+    REQUIRE(at.back() == 'Z');
     REQUIRE(doc.at("edx_findings").at("left").at("fair_delay").at("positive") == true);
     REQUIRE(doc.at("edx_findings").at("right").at("fair_delay").at("positive") == false);
 

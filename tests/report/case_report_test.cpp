@@ -1,6 +1,8 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <iterator>
+#include <map>
 #include <set>
 #include <string>
 
@@ -84,12 +86,20 @@ TEST_CASE("the case report's plots carry the results document's numbers exactly,
     REQUIRE(h.size() == 2);
     for (std::size_t i = 0; i < h.size(); ++i) {
         const auto& spec = data.at("plots").at("h-waveforms-" + std::to_string(i));
-        const auto& cursors = spec.at("cursors");
-        REQUIRE(cursors.at(0).at("label") == "M onset");
-        REQUIRE(cursors.at(0).at("ms").get<double>() == h[i].at("m_latency_ms").get<double>());
+        std::map<std::string, double> cursor_ms;
+        for (const auto& c : spec.at("cursors")) cursor_ms[c.at("label").get<std::string>()] = c.at("ms").get<double>();
         REQUIRE(h[i].at("h_present").get<bool>());
-        REQUIRE(cursors.at(1).at("label") == "H onset");
-        REQUIRE(cursors.at(1).at("ms").get<double>() == h[i].at("h_latency_ms").get<double>());
+        const std::pair<const char*, const char*> expected_cursors[] = {{"M onset", "m_latency_ms"},
+                                                                        {"M peak", "m_peak_latency_ms"},
+                                                                        {"H onset", "h_latency_ms"},
+                                                                        {"H peak", "h_peak_latency_ms"},
+                                                                        {"expected H onset", "expected_h_latency_ms"}};
+        REQUIRE(cursor_ms.size() == std::size(expected_cursors));
+        for (const auto& [label, field] : expected_cursors) {
+            INFO(label);
+            REQUIRE(cursor_ms.count(label) == 1);
+            REQUIRE(cursor_ms[label] == h[i].at(field).get<double>());
+        }
         REQUIRE(contains(html, "<td>" + report::number_text(h[i].at("h_latency_ms").get<double>()) + "</td>"));
         REQUIRE(contains(html, "<td>" + report::number_text(h[i].at("m_latency_ms").get<double>()) + "</td>"));
 

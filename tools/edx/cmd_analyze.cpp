@@ -190,6 +190,7 @@ int run_analyze(const std::vector<std::string>& args) {
     const auto result = analysis::analyse_study(study, settings);
     auto document = analysis::results_document(result);
     document["file"] = path;
+    document["analysed_at_utc"] = utc_now_iso8601();
     document["skipped_analyses"] = nlohmann::ordered_json::array();
     for (const auto& s : plan.skipped) {
         document["skipped_analyses"].push_back({{"analysis", analysis::to_string(s.kind)}, {"recordings", s.recordings}, {"reason", s.reason}});

@@ -79,6 +79,9 @@ struct HReflexResult {
     bool m_present = false;
     std::size_t m_sweeps = 0;
     std::optional<double> m_latency_ms;
+    // The main negative peak of the M template, at the sweeps' median timing
+    // (the onset latency's): the peak-latency cursor of a display.
+    std::optional<double> m_peak_latency_ms;
     std::optional<double> m_amplitude_mv;
     std::optional<double> m_peak_to_peak_mv;
 
@@ -90,6 +93,7 @@ struct HReflexResult {
     std::optional<double> h_latency_min_ms;      // shortest per-sweep onset [Sung99]
     std::optional<double> h_latency_at_hmax_ms;  // onset of the largest H [Jank94]
     std::optional<double> h_latency_sd_ms;       // sweep-to-sweep SD of the onsets before shrinkage (as measured)
+    std::optional<double> h_peak_latency_ms;     // main negative peak of the H template, as m_peak_latency_ms
     std::optional<double> h_amplitude_mv;        // median baseline-to-negative-peak
     std::optional<double> h_peak_to_peak_mv;     // of the template, scaled to h_amplitude_mv
     // True when some sweeps hold an H but no M (the H threshold lies below M's, [Sung99]).
