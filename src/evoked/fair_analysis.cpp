@@ -133,7 +133,8 @@ std::string fair_method_description(const FairOptions& o) {
          "the FAIR sweeps ordered by time after the FAIR marker (the later part at least "
       << o.min_sweeps_per_position << " sweeps), kept when it lowers the cost by more than " << o.onset_penalty_sd
       << " robust SDs, reported when significant. Significant: permutation test (" << o.permutations
-      << " permutations) of the largest standardised shift of the later FAIR sweeps over the candidate onsets, p < " << o.alpha << ". 95% interval: percentile bootstrap, "
+      << " permutations) of the largest standardised shift of the later FAIR sweeps over the candidate onsets (every "
+         "one up to 64, else 64 evenly spaced), p < " << o.alpha << ". 95% interval: percentile bootstrap, "
       << o.bootstrap_resamples << " replicates of the whole procedure. Generators seeded. Positive: delay >= "
       << o.criterion_ms << " ms [Fish02b], point estimate. At least " << o.min_sweeps_per_position
       << " sweeps with an H latency per position [Hopk00], otherwise insufficient_data.";

@@ -3,6 +3,11 @@
 // least-absolute-deviation step onset, the Hodges-Lehmann shift, the seeded
 // permutation test and bootstrap of the whole procedure. Nothing here allocates after the
 // workspace is built, nothing throws.
+//
+// The free functions compute each definition the direct way (all pairwise
+// differences, every split re-sorted): they are the reference the tests hold
+// the workspace to. The workspace computes the same numbers in
+// O(n log n) per call and O(n) memory for n sweeps (see FairWorkspace).
 #pragma once
 
 #include <cstddef>
@@ -12,6 +17,7 @@
 #include <vector>
 
 #include "edx/evoked/fair_estimate.hpp"
+#include "pairwise_median.hpp"
 
 namespace edx::evoked::detail {
 
@@ -55,6 +61,14 @@ struct SplitFit {
     std::size_t best_k = 0;
     double best_cost = std::numeric_limits<double>::infinity();
     double pre_median = 0.0, post_median = 0.0;  // at best_k
+    // Keeps split k when it costs strictly less (the first of equal costs stays).
+    void consider(std::size_t k, double cost, double pre, double post) noexcept {
+        if (!(cost < best_cost)) return;
+        best_cost = cost;
+        best_k = k;
+        pre_median = pre;
+        post_median = post;
+    }
 };
 SplitFit fit_split(std::span<const double> baseline, std::span<const double> fair, std::size_t min_plateau,
                    std::span<double> scratch) noexcept;
@@ -80,7 +94,30 @@ struct FairPipelineResult {
     std::size_t onset_index = 0;  // first plateau sweep in `fair`
 };
 
+// The test scans at most this many candidate onsets: all of them while there
+// are no more (up to 68 FAIR sweeps with the minimum plateau of 5), else this
+// many evenly spaced ones, the first and the last included. The grid depends
+// only on the number of FAIR sweeps, never on the latencies, so the
+// permutation test stays exact at its level; only its power against a delay
+// starting between two grid onsets can differ from the full scan's
+// (bench_fair scan-grid compares the p-values and verdicts).
+inline constexpr std::size_t kScanOnsets = 64;
+
 // Scratch buffers for up to max_total sweeps (baseline + FAIR) and `resamples` replicates.
+//
+// Bit-identical to the reference functions above, in O(n log n) a call and
+// O(n) memory (plus at most 2 x 2 MB for the scan's merge of small sets):
+// - the Hodges-Lehmann shift by exact selection (pairwise_median.hpp);
+// - the step fit's cost for every split from two Fenwick trees over the
+//   latencies' ranks (counts and sums: the absolute-deviation cost of a set
+//   is the sum of its upper half less the sum of its lower half), then the
+//   splits whose cost is within rounding of the least (1e-10 of the summed
+//   absolute deviations, far above the trees' rounding) re-costed exactly
+//   as the reference does, so ties break the same way (O(n) more for each
+//   such split: with many equal latencies, many splits tie and the fit
+//   tends to O(n^2), as the reference always is);
+// - the scan statistic over the kScanOnsets grid (all onsets on up to 68
+//   FAIR sweeps, where it equals scan_statistic()).
 class FairWorkspace {
 public:
     FairWorkspace(std::size_t max_total, int resamples);
@@ -88,7 +125,13 @@ public:
     // Onset and shift on one data set.
     FairPipelineResult pipeline(std::span<const double> baseline, std::span<const double> fair,
                                 const FairOptions& options) noexcept;
-    // Permutation p-value of scan_statistic(): the pooled latencies dealt at
+    // fit_split() and step_onset() above, computed fast (same answers).
+    SplitFit split(std::span<const double> baseline, std::span<const double> fair, std::size_t min_plateau) noexcept;
+    std::size_t onset(std::span<const double> baseline, std::span<const double> fair, std::size_t min_plateau,
+                      double penalty_sd) noexcept;
+    // scan_statistic() over the kScanOnsets grid of candidate onsets.
+    double scan(std::span<const double> baseline, std::span<const double> fair, std::size_t min_plateau) noexcept;
+    // Permutation p-value of scan(): the pooled latencies dealt at
     // random to the baseline and FAIR slots options.permutations times;
     // (1 + #{T* >= T}) / (1 + permutations).
     double permutation_p(std::span<const double> baseline, std::span<const double> fair,
@@ -106,10 +149,21 @@ public:
     std::size_t max_total() const noexcept { return max_total_; }
 
 private:
+    // Sorts baseline + fair by value into by_value_ (indices: baseline first, then FAIR).
+    void rank(std::span<const double> baseline, std::span<const double> fair) noexcept;
+    // scan() by merging every pair (the reference's way), read at the grid's onsets.
+    double merge_scan(std::span<const double> baseline, std::span<const double> fair, std::size_t last_k,
+                      std::size_t onsets) noexcept;
+    // The reference's cost of split k (0: no split), summed in the same order.
+    double exact_cost(std::span<const double> baseline, std::span<const double> fair, std::size_t k,
+                      double& pre_median, double& post_median) noexcept;
+
     std::size_t max_total_;
     double control_mean_ms_, control_sd_ms_;
-    std::vector<double> pairs_, scan_scratch_, scratch_, onset_scratch_, base_draw_, fair_draw_, pooled_, replicates_;
-    std::vector<std::size_t> index_draw_;
+    PairwiseMedian median_;
+    std::vector<double> pairs_, pair_scratch_, scratch_, onset_scratch_, base_draw_, fair_draw_, pooled_, replicates_;
+    std::vector<double> sorted_base_, rows_, cost_, pre_, post_, tree_sum_pre_, tree_sum_post_;
+    std::vector<std::size_t> index_draw_, by_value_, rank_of_, fair_order_, tree_count_pre_, tree_count_post_;
 };
 
 // Linear interpolation between order statistics of sorted `v` (numpy's default), q in [0, 1].

@@ -5,6 +5,7 @@
 
 #include "fair_kernel.hpp"
 #include "fair_prepared.hpp"
+#include "pairwise_median.hpp"
 
 namespace edx::evoked {
 
@@ -67,14 +68,21 @@ FairLegComparison compare_fair_legs(const FairTimeCourse& first, const FairTimeC
 
     const auto min = static_cast<std::size_t>(options.min_sweeps_per_position);
     if (a.baseline.size() >= min && b.baseline.size() >= min) {
-        std::vector<double> pairs(a.baseline.size() * b.baseline.size());
-        out.baseline_difference_ms = detail::hodges_lehmann(a.baseline, b.baseline, pairs);
+        // Exact selection on sorted copies (pairwise_median.hpp): the same
+        // value as sorting all na x nb differences, in O(n) memory.
+        detail::PairwiseMedian median(std::max(a.baseline.size(), b.baseline.size()));
+        std::vector<double> sa(a.baseline), sb(b.baseline);
+        std::sort(sa.begin(), sa.end());
+        std::sort(sb.begin(), sb.end());
+        out.baseline_difference_ms = median.shift(sa, sb);
         detail::SplitMix64 rng(detail::bootstrap_seed(options.seed, 3));
         std::vector<double> da(a.baseline.size()), db(b.baseline.size()), reps(resamples);
         for (auto& r : reps) {
             for (auto& x : da) x = a.baseline[rng.index(a.baseline.size())];
             for (auto& x : db) x = b.baseline[rng.index(b.baseline.size())];
-            r = detail::hodges_lehmann(da, db, pairs);
+            std::sort(da.begin(), da.end());
+            std::sort(db.begin(), db.end());
+            r = median.shift(da, db);
         }
         const Interval ci = percentile_interval(reps);
         out.baseline_difference_ci95_lo_ms = ci.lo;

@@ -130,7 +130,8 @@ std::string_view to_string(FairInputStatus status) noexcept {
 
 void FairOnlineConfig::validate() const {
     options.validate();
-    // The Hodges-Lehmann scratch holds (max_sweeps / 2)^2 differences.
+    // Memory is O(max_sweeps); the bound keeps update() (O(n log n) per
+    // replicate and permutation) within seconds.
     if (max_sweeps < 2 || max_sweeps > 4096)
         throw std::invalid_argument("FairOnlineConfig.max_sweeps must be in 2..4096");
 }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
 #include <vector>
 
@@ -347,4 +348,75 @@ TEST_CASE("the JSON form carries the verdict, the interval and the time course",
     REQUIRE(k.at("status") == "insufficient_data");
     REQUIRE(k.at("positive").is_null());
     REQUIRE(k.at("delay_ci95_ms").is_null());
+}
+
+TEST_CASE("a long series (2,000 sweeps): the delay and onset are the definition computed the obvious way", "[fair]") {
+    // 667 sweeps per position at 0.5 Hz (22 min in FAIR), a 2 ms delay
+    // building with tau 60 s, 0.3 ms sweep SD: the onset search has hundreds
+    // of candidate splits and the shift nearly 900,000 pairwise differences.
+    const auto leg = simulated_course(2.0, 60.0, jitter_for_total_sd(0.3), kMeasurementNoiseSdMs, 4242, "left", 667);
+    FairOptions o;
+    o.permutations = 99;  // the delay and onset do not depend on these; they keep the test quick
+    o.bootstrap_resamples = 200;
+    const FairAnalysis a = analyze_fair(leg.course, o);
+    REQUIRE(a.estimate.status == FairStatus::ok);
+
+    // The inputs as the estimator's definition states them: baseline =
+    // anatomic sweeps outside the recovery window, FAIR by time in FAIR.
+    std::vector<double> baseline;
+    std::vector<std::pair<double, double>> by_time;  // (time in FAIR, latency)
+    for (const auto& s : a.time_course) {
+        if (s.role == FairSweepRole::anatomic) baseline.push_back(*s.h_latency_ms);
+        if (s.role == FairSweepRole::fair || s.role == FairSweepRole::fair_developing)
+            by_time.emplace_back(*s.time_in_position_s, *s.h_latency_ms);
+    }
+    std::stable_sort(by_time.begin(), by_time.end(),
+                     [](const auto& x, const auto& y) { return x.first < y.first; });
+    std::vector<double> fair;
+    for (const auto& f : by_time) fair.push_back(f.second);
+    REQUIRE(baseline.size() == static_cast<std::size_t>(a.estimate.n_anatomic));
+    REQUIRE(fair.size() == 667);
+
+    // Onset: every split costed from scratch (sorted parts, absolute deviations from their medians).
+    auto cost = [](std::vector<double> v, double& med) {
+        std::sort(v.begin(), v.end());
+        const std::size_t n = v.size();
+        med = n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+        double c = 0.0;
+        for (const double x : v) c += std::abs(x - med);
+        return c;
+    };
+    const std::size_t min_plateau = static_cast<std::size_t>(o.min_sweeps_per_position);
+    double pre_med = 0.0, post_med = 0.0;
+    const double no_split = cost(baseline, pre_med) + cost(fair, post_med);
+    double best = std::numeric_limits<double>::infinity(), best_pre = 0.0, best_post = 0.0;
+    std::size_t best_k = 0;
+    for (std::size_t k = 1; k + min_plateau <= fair.size(); ++k) {
+        std::vector<double> pre(baseline);
+        pre.insert(pre.end(), fair.begin(), fair.begin() + static_cast<std::ptrdiff_t>(k));
+        const std::vector<double> post(fair.begin() + static_cast<std::ptrdiff_t>(k), fair.end());
+        double pm = 0.0, qm = 0.0;
+        const double c = cost(pre, pm) + cost(post, qm);
+        if (c < best) best = c, best_k = k, best_pre = pm, best_post = qm;
+    }
+    std::vector<double> residuals;
+    for (const double v : baseline) residuals.push_back(std::abs(v - best_pre));
+    for (std::size_t i = 0; i < fair.size(); ++i) residuals.push_back(std::abs(fair[i] - (i < best_k ? best_pre : best_post)));
+    const double sd = 1.4826 * median(residuals);
+    const std::size_t onset = best_k > 0 && no_split - best > o.onset_penalty_sd * sd ? best_k : 0;
+    // A 60 s build-up over 22 min in FAIR: the step fit finds a change point.
+    REQUIRE(onset > 0);
+    REQUIRE(a.estimate.n_plateau == static_cast<int>(fair.size() - onset));
+
+    // Delay: the median of all pairwise differences, plateau minus baseline.
+    std::vector<double> pairs;
+    for (std::size_t i = onset; i < fair.size(); ++i) {
+        for (const double b : baseline) pairs.push_back(fair[i] - b);
+    }
+    REQUIRE(pairs.size() > 800000);
+    REQUIRE(*a.estimate.delay_ms == median(pairs));
+    REQUIRE(*a.estimate.significant);
+    REQUIRE(*a.estimate.onset_after_fair_s == by_time[onset].first);
+    REQUIRE(*a.estimate.ci95_lo_ms <= *a.estimate.delay_ms);
+    REQUIRE(*a.estimate.delay_ms <= *a.estimate.ci95_hi_ms);
 }

@@ -149,3 +149,119 @@ TEST_CASE("the workspace estimate: known shift, interval around it, no onset wit
     REQUIRE(*e.ci95_lo_ms <= 0.0);
     REQUIRE(*e.ci95_hi_ms >= 0.0);
 }
+
+namespace {
+
+// Latencies for the fast-versus-reference checks: a baseline level, a FAIR
+// delay from sweep `onset` on, and noise either continuous or quantised to
+// 0.1 ms (exact ties in the costs and the differences).
+struct Series {
+    std::vector<double> baseline, fair;
+};
+Series series(SplitMix64& rng, std::size_t nb, std::size_t m, std::size_t onset, double delay, bool quantised) {
+    auto noise = [&]() {
+        double s = 0.0;
+        for (int i = 0; i < 4; ++i) s += static_cast<double>(rng.next() >> 11) * 0x1.0p-53 - 0.5;
+        s *= 0.5;  // SD 0.29 ms
+        return quantised ? std::round(s * 10.0) / 10.0 : s;
+    };
+    Series out;
+    for (std::size_t i = 0; i < nb; ++i) out.baseline.push_back(30.0 + noise());
+    for (std::size_t i = 0; i < m; ++i) out.fair.push_back(30.0 + (i >= onset ? delay : 0.0) + noise());
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("the workspace's step fit, onset and shift equal the reference functions, ties included", "[fair]") {
+    SplitMix64 rng(7);
+    FairOptions o;
+    FairWorkspace w(3000, 100);
+    std::vector<double> scratch(6001), pairs(2000 * 1000);
+    int splits = 0;
+    for (const std::size_t nb : {std::size_t{10}, std::size_t{187}, std::size_t{1300}}) {
+        for (const std::size_t m : {std::size_t{10}, std::size_t{100}, std::size_t{650}}) {
+            for (const bool quantised : {false, true}) {
+                for (const double delay : {0.0, 1.0}) {
+                    const Series s = series(rng, nb, m, m / 3, delay, quantised);
+                    INFO("nb " << nb << " m " << m << " quantised " << quantised << " delay " << delay);
+                    const SplitFit ref = fit_split(s.baseline, s.fair, 5, scratch);
+                    const SplitFit fast = w.split(s.baseline, s.fair, 5);
+                    REQUIRE(fast.best_k == ref.best_k);
+                    REQUIRE(fast.best_cost == ref.best_cost);
+                    REQUIRE(fast.no_split_cost == ref.no_split_cost);
+                    REQUIRE(fast.pre_median == ref.pre_median);
+                    REQUIRE(fast.post_median == ref.post_median);
+                    const std::size_t onset = step_onset(s.baseline, s.fair, 5, o.onset_penalty_sd, scratch);
+                    REQUIRE(w.onset(s.baseline, s.fair, 5, o.onset_penalty_sd) == onset);
+                    splits += onset > 0;
+                    const FairPipelineResult r = w.pipeline(s.baseline, s.fair, o);
+                    REQUIRE(r.onset_index == onset);
+                    REQUIRE(r.delay_ms == hodges_lehmann(std::span<const double>(s.fair).subspan(onset), s.baseline,
+                                                         pairs));
+                }
+            }
+        }
+    }
+    // The delayed series split at their onset: the comparison covered both branches.
+    REQUIRE(splits > 0);
+    // All equal: every split costs 0 and none is taken.
+    const std::vector<double> flat_b(300, 30.0), flat_f(200, 30.0);
+    REQUIRE(w.split(flat_b, flat_f, 5).best_k == fit_split(flat_b, flat_f, 5, scratch).best_k);
+    REQUIRE(w.onset(flat_b, flat_f, 5, 4.0) == 0);
+}
+
+TEST_CASE("the workspace's scan equals the full scan up to 68 FAIR sweeps and its grid beyond", "[fair]") {
+    SplitMix64 rng(11);
+    FairWorkspace w(5000, 100);
+    std::vector<double> pairs(4500 * 68), spare(4500 * 68), sorted(4500);
+    // The grid's statistic the slow way: the reference's standardised shift at each grid onset.
+    auto grid = [&](const Series& s) {
+        const std::size_t m = s.fair.size(), nb = s.baseline.size(), last = m - 5;
+        double largest = 0.0;
+        for (std::size_t i = 0; i < kScanOnsets; ++i) {
+            const std::size_t k = i * last / (kScanOnsets - 1);
+            const double shift = hodges_lehmann(std::span<const double>(s.fair).subspan(k), s.baseline, pairs);
+            largest = std::max(largest, std::abs(shift) / std::sqrt(1.0 / static_cast<double>(nb) +
+                                                                    1.0 / static_cast<double>(m - k)));
+        }
+        return largest;
+    };
+    for (const bool quantised : {false, true}) {
+        INFO("quantised " << quantised);
+        // Every onset (at most 68 FAIR sweeps): by selection (4500 x 60 pairs
+        // are too many to merge) and by merging (150 x 68).
+        const Series a = series(rng, 4500, 60, 25, 0.3, quantised);
+        REQUIRE(w.scan(a.baseline, a.fair, 5) == scan_statistic(a.baseline, a.fair, 5, pairs, spare, sorted));
+        const Series b = series(rng, 150, 68, 40, 0.8, quantised);
+        REQUIRE(w.scan(b.baseline, b.fair, 5) == scan_statistic(b.baseline, b.fair, 5, pairs, spare, sorted));
+        // The 64-onset grid: by merging (187 x 100) and by selection (400 x 200).
+        const Series c = series(rng, 187, 100, 70, 0.8, quantised);
+        REQUIRE(w.scan(c.baseline, c.fair, 5) == grid(c));
+        const Series d = series(rng, 400, 200, 120, 0.8, quantised);
+        const double dz = grid(d);
+        REQUIRE(w.scan(d.baseline, d.fair, 5) == dz);
+        // A subset of the full scan's onsets: never above it.
+        REQUIRE(dz <= scan_statistic(d.baseline, d.fair, 5, pairs, spare, sorted));
+    }
+}
+
+TEST_CASE("a bootstrap replicate of the workspace is the reference pipeline on the same draws", "[fair]") {
+    SplitMix64 rng(13);
+    FairOptions o;
+    FairWorkspace w(2000, 100);
+    std::vector<double> scratch(4001), pairs(1300 * 600), base(1300), fair(600);
+    std::vector<std::size_t> index(600);
+    const Series s = series(rng, 1300, 600, 100, 1.5, false);
+    for (int r = 0; r < 5; ++r) {
+        SplitMix64 a(100 + static_cast<std::uint64_t>(r)), b(100 + static_cast<std::uint64_t>(r));
+        const double fast = w.replicate(s.baseline, s.fair, o, a);
+        // The draws as replicate() documents them, then the definition the slow way.
+        for (auto& x : base) x = s.baseline[b.index(s.baseline.size())];
+        for (auto& i : index) i = b.index(s.fair.size());
+        std::sort(index.begin(), index.end());
+        for (std::size_t i = 0; i < index.size(); ++i) fair[i] = s.fair[index[i]];
+        const std::size_t onset = step_onset(base, fair, 5, o.onset_penalty_sd, scratch);
+        REQUIRE(fast == hodges_lehmann(std::span<const double>(fair).subspan(onset), base, pairs));
+    }
+}

@@ -12,7 +12,16 @@
 // End to end: sim::simulate_h_reflex -> measure_h_reflex -> FAIR, with the
 // simulator's H jitter at 0.3 ms and its default background noise.
 //
+// Scaling: analyze_fair and measure_h_reflex on one leg of 30 to 10,000
+// sweeps (a third in each position of the FAIR protocol), one run each.
+//
+// Scan grid: on more than 68 FAIR sweeps the permutation test scans 64 evenly
+// spaced candidate onsets (fair_kernel.hpp); its p-value and verdict against
+// the full scan's, on the same permutation deals.
+//
 // Usage: bench_fair [legs per row, default 1000; 0: the speed section only]
+//        bench_fair scaling [largest number of sweeps, default 10000]
+//        bench_fair scan-grid [legs per row, default 20]
 #include <algorithm>
 #include <chrono>
 #include <ctime>
@@ -26,8 +35,10 @@
 #include "edx/evoked/fair_leg_comparison.hpp"
 #include "edx/evoked/fair_online.hpp"
 #include "edx/evoked/fair_recording.hpp"
+#include "edx/evoked/h_reflex.hpp"
 #include "edx/sim/h_reflex_sim.hpp"
 #include "edx/sim/random.hpp"
+#include "evoked/fair_kernel.hpp"
 
 using namespace edx;
 using namespace edx::evoked;
@@ -162,9 +173,113 @@ void print_timing(const char* what, const Timing& t) {
                 t.wall.back(), t.cpu.size());
 }
 
+// Time against the number of sweeps: the FAIR statistics alone (latencies as
+// in section 1, a 3 ms delay building with tau 4 s) and the H-reflex
+// measurement that feeds them (simulated sweeps, default noise). One run per
+// size: the largest take seconds.
+int scaling(int largest) {
+    std::printf("Scaling with the number of sweeps (one core, Release; CPU time of one run)\n");
+    std::printf("  (256: the live session's window, LiveAnalysisOptions.max_prefix_sweeps; online update: FairOnline\n"
+                "  fed every sweep, then one update(), for what fits its 4096-sweep limit)\n");
+    std::printf("  %7s %6s %6s %14s %14s %10s %9s %9s %16s\n", "sweeps", "base", "fair", "analyze_fair",
+                "online_update", "delay_ms", "p_value", "onset_s", "measure_h_reflex");
+    double sink = 0.0;
+    for (const int n : {30, 100, 256, 300, 1000, 3000, 10000}) {
+        if (n > largest) break;
+        const Leg leg = simulate(3.0, 4.0, 700000 + static_cast<std::uint64_t>(n), n / 3);
+        FairAnalysis a;
+        const Timing t = time_ms(1, [&](int) { a = analyze_fair(leg.course); });
+        sim::HReflexConfig cfg;
+        cfg.name = "soleus_h_left";
+        cfg.side = "left";
+        cfg.fair.delay_ms = 3.0;
+        cfg.phases = sim::fair_protocol(n / 3);
+        const auto s = sim::simulate_h_reflex(cfg, 710000 + static_cast<std::uint64_t>(n));
+        const Timing m = time_ms(1, [&](int) {
+            sink += static_cast<double>(measure_h_reflex(s.recording, s.recording.info.subject).h_sweeps);
+        });
+        const FairEstimate& e = a.estimate;
+        double online_ms = std::nan("");
+        if (e.n_anatomic + e.n_fair <= 4096) {
+            FairOnlineConfig oc;
+            oc.max_sweeps = static_cast<std::size_t>(e.n_anatomic + e.n_fair);
+            FairOnline online(oc);
+            std::size_t next = 0;
+            for (const auto& sw : leg.course.sweeps) {
+                while (next < leg.course.markers.size() && leg.course.markers[next].time_s <= sw.time_s) {
+                    online.add_marker(leg.course.markers[next].time_s, leg.course.markers[next].position);
+                    ++next;
+                }
+                online.add_sweep(sw.time_s, sw.position, sw.h_latency_ms, sw.excluded);
+            }
+            online_ms = time_ms(1, [&](int) { sink += online.update().n_plateau; }).cpu[0];
+        }
+        std::printf("  %7d %6d %6d %11.1f ms %11.1f ms %10.4f %9.4f %9.1f %13.1f ms\n", n, e.n_anatomic, e.n_fair,
+                    t.cpu[0], online_ms, e.delay_ms.value_or(std::nan("")), e.p_value.value_or(std::nan("")),
+                    e.onset_after_fair_s.value_or(std::nan("")), m.cpu[0]);
+        std::fflush(stdout);
+    }
+    std::printf("(checksum %g)\n", sink);
+    return 0;
+}
+
+// The 64-onset grid against every onset: 187 baseline and 100 FAIR sweeps (a
+// 300-sweep protocol), 0.3 ms sweep SD, a delay from the first FAIR sweep or
+// only in the last 40% (starting between two grid onsets).
+int scan_grid(int legs) {
+    using namespace edx::evoked::detail;
+    const std::size_t nb = 187, m = 100;
+    const FairOptions o;
+    const auto min_plateau = static_cast<std::size_t>(o.min_sweeps_per_position);
+    FairWorkspace w(nb + m, 100);
+    std::vector<double> pairs(nb * m), spare(nb * m), sorted(nb), pooled(nb + m);
+    std::printf("Scan grid (64 onsets) against the full scan (96 onsets): %zu baseline, %zu FAIR sweeps, SD 0.3 ms,\n"
+                "%d permutations, the same deals for both\n", nb, m, o.permutations);
+    std::printf("  %-5s %-12s %5s %12s %12s %15s %10s %9s\n", "D_ms", "delay", "legs", "signif_grid", "signif_full",
+                "verdict_differs", "mean|dp|", "max|dp|");
+    for (const double delay : {0.0, 0.1, 0.2, 0.3, 0.5}) {
+        for (const bool late : {false, true}) {
+            int differ = 0, sig_grid = 0, sig_full = 0;
+            double max_dp = 0.0, sum_dp = 0.0;
+            for (int leg = 0; leg < legs; ++leg) {
+                sim::Random r(800000 + static_cast<std::uint64_t>(leg) + (late ? 50000u : 0u));
+                std::vector<double> b(nb), f(m);
+                for (auto& x : b) x = 30.0 + r.normal(0.0, 0.3);
+                const std::size_t onset = late ? m * 6 / 10 + 1 : 0;
+                for (std::size_t i = 0; i < m; ++i) f[i] = 30.0 + (i >= onset ? delay : 0.0) + r.normal(0.0, 0.3);
+                SplitMix64 grid_rng(bootstrap_seed(o.seed, 4)), full_rng(bootstrap_seed(o.seed, 4));
+                const double p_grid = w.permutation_p(b, f, o, grid_rng);
+                // permutation_p() with the full scan, dealt the same way.
+                const double observed = scan_statistic(b, f, min_plateau, pairs, spare, sorted);
+                std::copy(b.begin(), b.end(), pooled.begin());
+                std::copy(f.begin(), f.end(), pooled.begin() + static_cast<std::ptrdiff_t>(nb));
+                std::size_t as_large = 0;
+                for (int p = 0; p < o.permutations; ++p) {
+                    for (std::size_t i = nb + m - 1; i > 0; --i) std::swap(pooled[i], pooled[full_rng.index(i + 1)]);
+                    const auto all = std::span<const double>(pooled);
+                    as_large += scan_statistic(all.first(nb), all.subspan(nb), min_plateau, pairs, spare, sorted) >=
+                                observed - 1e-9 * (1.0 + observed);
+                }
+                const double p_full = static_cast<double>(1 + as_large) / (1.0 + o.permutations);
+                max_dp = std::max(max_dp, std::abs(p_grid - p_full));
+                sum_dp += std::abs(p_grid - p_full);
+                sig_grid += p_grid < o.alpha;
+                sig_full += p_full < o.alpha;
+                differ += (p_grid < o.alpha) != (p_full < o.alpha);
+            }
+            std::printf("  %-5.1f %-12s %5d %12d %12d %15d %10.4f %9.4f\n", delay, late ? "last 40%" : "all FAIR", legs,
+                        sig_grid, sig_full, differ, sum_dp / legs, max_dp);
+            std::fflush(stdout);
+        }
+    }
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+    if (argc > 1 && std::string(argv[1]) == "scan-grid") return scan_grid(argc > 2 ? std::atoi(argv[2]) : 20);
+    if (argc > 1 && std::string(argv[1]) == "scaling") return scaling(argc > 2 ? std::atoi(argv[2]) : 10000);
     const int legs = argc > 1 ? std::atoi(argv[1]) : 1000;
     const FairOptions o;
     std::printf("FAIR H-wave delay benchmark\n");

@@ -31,6 +31,12 @@
 //   p < alpha. Exact under the null hypothesis that position does not change
 //   the latency; as powerful as the shift itself for a delay present from the
 //   first FAIR sweep, and it finds a delay confined to the later sweeps.
+//   With more than 64 candidate onsets (more than 68 FAIR sweeps with the
+//   minimum plateau of 5) the scan takes 64 evenly spaced ones, first and
+//   last included: the grid depends only on the number of sweeps, so the test
+//   stays exact, and its cost stays linear in the sweeps (a scan of every
+//   onset is quadratic, times the permutations); the p-value can differ from
+//   the full scan's (tools/bench/bench_fair, scaling section).
 // - 95% interval: percentile interval of bootstrap_resamples replicates of the
 //   delay (onset search included) on resampled sweeps (baseline and FAIR
 //   resampled with replacement separately, each FAIR sweep keeping its time
