@@ -574,14 +574,7 @@ ShapeFit fit_shape(const float* y, const std::vector<double>& g, std::size_t n) 
         sy += v;
         syy += v * v;
     }
-    ShapeFit f;
-    const double nn = static_cast<double>(n);
-    const double det = sgg * nn - sg * sg;
-    if (std::abs(det) < 1e-300) return f;
-    f.a = (syg * nn - sg * sy) / det;
-    f.c = (sgg * sy - sg * syg) / det;
-    f.sse = std::max(0.0, syy - f.a * syg - f.c * sy);
-    return f;
+    return fit_from_sums(sgg, syg, sg, sy, syy, n);
 }
 
 // The time constant of the tail, on a log grid from tau_min to tau_max (8

@@ -7,31 +7,11 @@
 #include <vector>
 
 #include "argument_checks.hpp"
+#include "edx/dsp/split_mix64.hpp"
 
 namespace edx::study {
 
 namespace {
-
-// SplitMix64 (Steele, Lea & Flood 2014): a fixed algorithm, so a seed gives
-// the same replicates with every compiler and standard library.
-class SplitMix64 {
-public:
-    explicit SplitMix64(std::uint64_t seed) noexcept : state_(seed) {}
-    std::uint64_t next() noexcept {
-        std::uint64_t z = (state_ += 0x9E3779B97F4A7C15ull);
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-        return z ^ (z >> 31);
-    }
-    // Uniform in [0, n).
-    std::size_t index(std::size_t n) noexcept {
-        const double u = static_cast<double>(next() >> 11) * 0x1.0p-53;
-        return std::min(n - 1, static_cast<std::size_t>(u * static_cast<double>(n)));
-    }
-
-private:
-    std::uint64_t state_;
-};
 
 struct Optimum {
     double cutoff = 0.0;
@@ -116,7 +96,7 @@ YoudenCutoff youden_cutoff(std::span<const double> positives, std::span<const do
     out.seed = options.seed;
     out.confidence = options.confidence;
 
-    SplitMix64 rng(options.seed);
+    dsp::SplitMix64 rng(options.seed);
     std::vector<double> replicates(static_cast<std::size_t>(options.resamples));
     for (auto& r : replicates) {
         std::fill(pos_count.begin(), pos_count.end(), 0);
