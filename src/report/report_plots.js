@@ -157,7 +157,17 @@
       axes: [{ label: "sweep number (each sweep " + (F * 1000 / m.sample_rate_hz).toFixed(0) + " ms)" }, { label: m.units }],
       series: [{ label: "sweep" }, { label: "signal (min/max per pixel)", stroke: COLOURS[0], width: 1 }],
       hooks: {
-        ready: [function () { ready = true; }],
+        // uPlot draws (and is ready) after this script's own tasks may have
+        // run: a zoom asked for before then (a #zoom link) is applied here.
+        ready: [function (u) {
+          ready = true;
+          el.edxReady = true;
+          if (el.edxZoom) {
+            var z = el.edxZoom;
+            el.edxZoom = null;
+            u.setScale("x", z);
+          }
+        }],
         setScale: [function (u, key) {
           if (key !== "x" || busy || !ready) return;
           busy = true;
@@ -318,7 +328,10 @@
     var m = /zoom=([^:&]+):([-+0-9.eE]+):([-+0-9.eE]+)/.exec(decodeURIComponent(location.hash || ""));
     if (!m) return;
     var el = document.querySelector('[data-plot-id="' + m[1] + '"]');
-    if (el && el.edxPlot) el.edxPlot.setScale("x", { min: +m[2], max: +m[3] });
+    if (!el || !el.edxPlot) return;
+    var z = { min: +m[2], max: +m[3] };
+    if (el.edxReady) el.edxPlot.setScale("x", z);
+    else el.edxZoom = z;
   }
 
   var containers = document.querySelectorAll("[data-plot-id]");
