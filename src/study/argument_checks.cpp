@@ -1,5 +1,6 @@
 #include "argument_checks.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 #include <string>
@@ -21,6 +22,20 @@ void require_finite(std::span<const double> values, std::string_view function, s
                                         "] is not finite");
         }
     }
+}
+
+SortedScores sorted_scores(std::span<const double> positives, std::span<const double> negatives,
+                           std::string_view function, std::size_t at_least) {
+    if (positives.size() < at_least || negatives.size() < at_least) {
+        throw std::invalid_argument(std::string(function) + ": needs at least " + std::to_string(at_least) +
+                                    " reference positives and " + std::to_string(at_least) + " negatives");
+    }
+    require_finite(positives, function, "positives");
+    require_finite(negatives, function, "negatives");
+    SortedScores s{{positives.begin(), positives.end()}, {negatives.begin(), negatives.end()}};
+    std::sort(s.positives.begin(), s.positives.end());
+    std::sort(s.negatives.begin(), s.negatives.end());
+    return s;
 }
 
 double two_sided_z(double confidence) {

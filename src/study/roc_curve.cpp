@@ -32,15 +32,7 @@ std::pair<std::size_t, std::size_t> below_and_equal(const std::vector<double>& s
 RocCurve roc_curve(std::span<const double> positives, std::span<const double> negatives, double confidence) {
     constexpr std::string_view fn = "roc_curve";
     detail::require_confidence(confidence, fn);
-    if (positives.size() < 2 || negatives.size() < 2) {
-        throw std::invalid_argument("roc_curve: needs at least 2 reference positives and 2 negatives");
-    }
-    detail::require_finite(positives, fn, "positives");
-    detail::require_finite(negatives, fn, "negatives");
-    std::vector<double> pos(positives.begin(), positives.end());
-    std::vector<double> neg(negatives.begin(), negatives.end());
-    std::sort(pos.begin(), pos.end());
-    std::sort(neg.begin(), neg.end());
+    auto [pos, neg] = detail::sorted_scores(positives, negatives, fn, 2);
     const double m = static_cast<double>(pos.size());
     const double n = static_cast<double>(neg.size());
 

@@ -73,15 +73,7 @@ YoudenCutoff youden_cutoff(std::span<const double> positives, std::span<const do
                            const YoudenOptions& options) {
     constexpr std::string_view fn = "youden_cutoff";
     options.validate();
-    if (positives.empty() || negatives.empty()) {
-        throw std::invalid_argument("youden_cutoff: needs at least one reference positive and one negative");
-    }
-    detail::require_finite(positives, fn, "positives");
-    detail::require_finite(negatives, fn, "negatives");
-    std::vector<double> pos(positives.begin(), positives.end());
-    std::vector<double> neg(negatives.begin(), negatives.end());
-    std::sort(pos.begin(), pos.end());
-    std::sort(neg.begin(), neg.end());
+    auto [pos, neg] = detail::sorted_scores(positives, negatives, fn, 1);
     const auto m = static_cast<std::int64_t>(pos.size());
     const auto n = static_cast<std::int64_t>(neg.size());
 
